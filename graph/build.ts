@@ -1,0 +1,206 @@
+import { DirectedGraph } from 'graphology';
+import { topologicalGenerations } from 'graphology-dag';
+import { UNITS } from './declare.ts';
+import type { Declaration, InputDeclaration, KpiDeclaration, PublishDeclaration } from './declare.ts';
+import { DefinitionError } from './errors.ts';
+import type { Problem } from './errors.ts';
+import { isValidName, isValidTableName, kpiId, publishId, sheetId, tableId } from './ids.ts';
+
+/** A declaration as the loader found it, with the file it came from. */
+export interface LoadedDeclaration {
+  readonly file: string;
+  /** The domain folder the file sits in (`nodes/<domain>/…`), checked against the declared domain. */
+  readonly folder?: string;
+  readonly declaration: Declaration;
+}
+
+export type PipelineNode =
+  | { readonly kind: 'table'; readonly id: string; readonly table: string }
+  | { readonly kind: 'sheet'; readonly id: string; readonly source: string }
+  | { readonly kind: 'kpi'; readonly id: string; readonly file: string; readonly declaration: KpiDeclaration }
+  | { readonly kind: 'publish'; readonly id: string; readonly file: string; readonly declaration: PublishDeclaration };
+
+export interface PipelineEdge {
+  /** The input's name in the downstream declaration (`forms`), or `kpi` for a publish edge. */
+  readonly input: string;
+  /** Weeks of the upstream read per downstream week (lookback window). */
+  readonly weeks: number;
+}
+
+export type PipelineGraph = DirectedGraph<PipelineNode, PipelineEdge>;
+
+export interface BuildOptions {
+  /** Spreadsheet sources the configuration names; a `sheet()` input outside it is an error. */
+  readonly sheetSources?: ReadonlySet<string>;
+}
+
+const MAX_LOOKBACK_WEEKS = 104;
+
+/**
+ * Turns loaded declarations into the validated dependency graph. Every problem found is
+ * reported at once, each naming its file; nothing is returned unless all is valid.
+ */
+export function buildGraph(loaded: readonly LoadedDeclaration[], options: BuildOptions = {}): PipelineGraph {
+  const problems: Problem[] = [];
+  const graph: PipelineGraph = new DirectedGraph();
+  const fileOf = new Map<string, string>();
+
+  for (const { file, folder, declaration } of loaded) {
+    const shapeProblems = checkShape(declaration, folder);
+    if (shapeProblems.length > 0) {
+      problems.push(...shapeProblems.map((message) => ({ file, message })));
+      continue;
+    }
+    const id = declaration.kind === 'kpi' ? kpiId(declaration.domain, declaration.number) : publishId(declaration.domain);
+    const first = fileOf.get(id);
+    if (first !== undefined) {
+      const what =
+        declaration.kind === 'kpi'
+          ? `duplicate KPI number ${declaration.number} in domain "${declaration.domain}"`
+          : `duplicate publish declaration for domain "${declaration.domain}"`;
+      problems.push({ file, message: `${what}: ${id} is already declared in ${first}` });
+      continue;
+    }
+    fileOf.set(id, file);
+    graph.addNode(
+      id,
+      declaration.kind === 'kpi' ? { kind: 'kpi', id, file, declaration } : { kind: 'publish', id, file, declaration },
+    );
+  }
+
+  for (const node of nodesOf(graph)) {
+    if (node.kind === 'kpi') {
+      for (const [name, input] of Object.entries(node.declaration.inputs)) {
+        const problem = addInputEdge(graph, node.id, name, input, options);
+        if (problem) problems.push({ file: node.file, message: `input "${name}": ${problem}` });
+      }
+    }
+  }
+  for (const node of nodesOf(graph)) {
+    if (node.kind === 'publish') {
+      for (const other of nodesOf(graph)) {
+        if (other.kind === 'kpi' && other.declaration.domain === node.declaration.domain) {
+          graph.addDirectedEdge(other.id, node.id, { input: 'kpi', weeks: 1 });
+        }
+      }
+    }
+  }
+
+  if (problems.length === 0) {
+    const cycle = findCycle(graph);
+    if (cycle) {
+      const files = [...new Set(cycle.map((id) => fileOf.get(id)).filter((file) => file !== undefined))];
+      problems.push({ message: `dependency cycle: ${cycle.join(' -> ')} (in ${files.join(', ')})` });
+    }
+  }
+  if (problems.length > 0) throw new DefinitionError(problems);
+  return graph;
+}
+
+export function nodesOf(graph: PipelineGraph): PipelineNode[] {
+  return graph.mapNodes((_id, attributes) => attributes);
+}
+
+/** Node ids grouped by topological level: sources first, each level depending only on earlier ones. */
+export function topologicalLevels(graph: PipelineGraph): string[][] {
+  return topologicalGenerations(graph).map((level) => [...level].sort());
+}
+
+function checkShape(declaration: Declaration, folder: string | undefined): string[] {
+  if (typeof declaration !== 'object' || declaration === null || !('kind' in declaration)) {
+    return ['the default export is not a declaration; export default defineKpi({...}) or definePublish({...})'];
+  }
+  const problems: string[] = [];
+  if (typeof declaration.domain !== 'string' || !isValidName(declaration.domain)) {
+    problems.push(`domain ${JSON.stringify(declaration.domain)} must be lower case letters, digits and _`);
+  } else if (folder !== undefined && folder !== declaration.domain) {
+    problems.push(`declares domain "${declaration.domain}" but sits in the folder of domain "${folder}"`);
+  }
+  if (declaration.kind === 'publish') {
+    if (typeof declaration.scorecard !== 'string' || declaration.scorecard.trim() === '') {
+      problems.push('scorecard name is missing');
+    }
+    return problems;
+  }
+  if (declaration.kind !== 'kpi') return [`unknown declaration kind ${JSON.stringify((declaration as { kind: unknown }).kind)}`];
+  if (!Number.isInteger(declaration.number) || declaration.number < 1 || declaration.number > 99) {
+    problems.push(`number ${JSON.stringify(declaration.number)} must be a whole number from 1 to 99`);
+  }
+  if (typeof declaration.name !== 'string' || declaration.name.trim() === '') problems.push('name is missing');
+  if (!UNITS.includes(declaration.unit)) {
+    problems.push(`unit ${JSON.stringify(declaration.unit)} must be one of ${UNITS.join(', ')}`);
+  }
+  if (typeof declaration.compute !== 'function') problems.push('compute is not a function');
+  if (typeof declaration.inputs !== 'object' || declaration.inputs === null) problems.push('inputs must be an object');
+  return problems;
+}
+
+/** Adds the edge for one input (and its source node); returns what is wrong with it, if anything. */
+function addInputEdge(
+  graph: PipelineGraph,
+  target: string,
+  name: string,
+  input: InputDeclaration,
+  options: BuildOptions,
+): string | undefined {
+  switch (input?.kind) {
+    case 'table': {
+      if (!isValidTableName(input.table)) {
+        return `table "${input.table}" must be written schema.table in lower case letters, digits and _`;
+      }
+      const id = tableId(input.table);
+      graph.mergeNode(id, { kind: 'table', id, table: input.table });
+      graph.mergeDirectedEdge(id, target, { input: name, weeks: 1 });
+      return undefined;
+    }
+    case 'sheet': {
+      if (options.sheetSources && !options.sheetSources.has(input.source)) {
+        const known = [...options.sheetSources].sort().join(', ') || 'none';
+        return `unknown sheet source "${input.source}" (configured: ${known})`;
+      }
+      const id = sheetId(input.source);
+      graph.mergeNode(id, { kind: 'sheet', id, source: input.source });
+      graph.mergeDirectedEdge(id, target, { input: name, weeks: 1 });
+      return undefined;
+    }
+    case 'kpi': {
+      if (!Number.isInteger(input.weeks) || input.weeks < 1 || input.weeks > MAX_LOOKBACK_WEEKS) {
+        return `weeks must be a whole number from 1 to ${MAX_LOOKBACK_WEEKS}, got ${JSON.stringify(input.weeks)}`;
+      }
+      const upstream = graph.hasNode(input.kpi) ? graph.getNodeAttributes(input.kpi) : undefined;
+      if (upstream?.kind !== 'kpi') return `unknown KPI "${input.kpi}"`;
+      if (input.kpi === target) return 'a KPI cannot read its own values';
+      graph.mergeDirectedEdge(input.kpi, target, { input: name, weeks: input.weeks });
+      return undefined;
+    }
+    default:
+      return 'not an input declaration; use table(), sheet() or kpi()';
+  }
+}
+
+/** The first cycle found, as a path that returns to its start, or undefined for a DAG. */
+function findCycle(graph: PipelineGraph): string[] | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    state.set(id, 'open');
+    path.push(id);
+    for (const next of graph.outNeighbors(id).sort()) {
+      if (state.get(next) === 'open') return [...path.slice(path.indexOf(next)), next];
+      if (!state.has(next)) {
+        const cycle = visit(next);
+        if (cycle) return cycle;
+      }
+    }
+    path.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of [...graph.nodes()].sort()) {
+    if (!state.has(id)) {
+      const cycle = visit(id);
+      if (cycle) return cycle;
+    }
+  }
+  return undefined;
+}

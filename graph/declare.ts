@@ -1,0 +1,193 @@
+/**
+ * The declaration API: everything a file under `nodes/` imports. A KPI declares what it
+ * reads and how it computes one number for one week; the engine hands it what it
+ * declared through one context object and never lets it open a connection itself.
+ */
+import type { Kysely, RawBuilder, SelectQueryBuilder } from 'kysely';
+
+export { sql } from 'kysely';
+
+export const UNITS = ['integer', 'decimal', 'percent', 'currency'] as const;
+export type Unit = (typeof UNITS)[number];
+
+// ---------------------------------------------------------------- inputs
+
+export interface TableInput {
+  readonly kind: 'table';
+  /** `schema.table` in the warehouse. */
+  readonly table: string;
+}
+
+export interface SheetInput {
+  readonly kind: 'sheet';
+  /** A spreadsheet range named in the configuration's `sheets`. */
+  readonly source: string;
+}
+
+export interface KpiInput {
+  readonly kind: 'kpi';
+  /** Node id of the upstream KPI, e.g. `success.kpi06`. */
+  readonly kpi: string;
+  /** How many weeks ending with the computed week it reads (1 = the same week only). */
+  readonly weeks: number;
+}
+
+export type InputDeclaration = TableInput | SheetInput | KpiInput;
+
+/** A warehouse table: a Kysely query builder over it and a reference for raw SQL. */
+export function table(name: string): TableInput {
+  return { kind: 'table', table: name };
+}
+
+/** A spreadsheet range, read once per run and registered as a DuckDB table. */
+export function sheet(source: string): SheetInput {
+  return { kind: 'sheet', source };
+}
+
+/** Values of another KPI for the computed week and the `weeks - 1` before it. */
+export function kpi(id: string, options: { weeks?: number } = {}): KpiInput {
+  return { kind: 'kpi', kpi: id, weeks: options.weeks ?? 1 };
+}
+
+// ---------------------------------------------------------------- what compute receives
+
+export interface TableHandle {
+  readonly name: string;
+  /** Validated identifier for `sql` templates: sql`select count(*) from ${handle.ref}`. */
+  readonly ref: RawBuilder<unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  selectFrom(): SelectQueryBuilder<any, any, {}>;
+}
+
+export type SheetCell = string | number | boolean | null;
+export type SheetRow = Readonly<Record<string, SheetCell>>;
+
+export interface SheetHandle {
+  readonly source: string;
+  /** Name of the DuckDB table holding the cleaned rows. */
+  readonly table: string;
+  readonly rows: readonly SheetRow[];
+}
+
+export interface WeekValue {
+  readonly week: string;
+  readonly value: number | null;
+}
+
+export type ResolvedInput<T extends InputDeclaration> = T extends TableInput
+  ? TableHandle
+  : T extends SheetInput
+    ? SheetHandle
+    : T extends KpiInput
+      ? readonly WeekValue[]
+      : never;
+
+export type ResolvedInputs<I extends Record<string, InputDeclaration>> = {
+  readonly [K in keyof I]: ResolvedInput<I[K]>;
+};
+
+/** The week being computed, with its bounds in the configured time zone. */
+export interface WeekContext {
+  /** `2026-W47` */
+  readonly id: string;
+  /** ISO week-year. */
+  readonly year: number;
+  readonly number: number;
+  /** `2026-11-16` */
+  readonly monday: string;
+  /** `2026-11-22` */
+  readonly lastSunday: string;
+  /** Monday 00:00 local, ISO 8601 with offset: the inclusive lower bound for timestamps. */
+  readonly startsAt: string;
+  /** The next Monday 00:00 local: the exclusive upper bound for timestamps. */
+  readonly endsAt: string;
+  readonly timeZone: string;
+}
+
+export interface DuckQuery {
+  all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface KpiLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  debug(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface ComputeContext<I extends Record<string, InputDeclaration>> {
+  readonly week: WeekContext;
+  readonly inputs: ResolvedInputs<I>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly warehouse: Kysely<any>;
+  readonly duck: DuckQuery;
+  readonly log: KpiLogger;
+  readonly signal: AbortSignal;
+}
+
+// ---------------------------------------------------------------- checks
+
+/** A rule on a computed value; returns why it fails, or undefined when it holds. */
+export interface Check {
+  readonly name: string;
+  test(value: number | null): string | undefined;
+}
+
+export function notNull(): Check {
+  return { name: 'notNull', test: (value) => (value === null ? 'value is null' : undefined) };
+}
+
+export function between(min: number, max: number): Check {
+  return {
+    name: `between(${min}, ${max})`,
+    test: (value) =>
+      value !== null && (value < min || value > max) ? `value ${value} is outside ${min}..${max}` : undefined,
+  };
+}
+
+// ---------------------------------------------------------------- declarations
+
+export interface KpiDefinition<I extends Record<string, InputDeclaration>> {
+  readonly domain: string;
+  readonly number: number;
+  readonly name: string;
+  readonly unit: Unit;
+  /** Free text stored in `field_details`: how the number is made. */
+  readonly details?: string;
+  readonly inputs: I;
+  readonly checks?: readonly Check[];
+  compute(context: ComputeContext<I>): Promise<number | null> | number | null;
+}
+
+export interface KpiDeclaration<I extends Record<string, InputDeclaration> = Record<string, InputDeclaration>>
+  extends KpiDefinition<I> {
+  readonly kind: 'kpi';
+}
+
+export interface PublishDefinition {
+  readonly domain: string;
+  /** Scorecard name stored in `sc_name`, e.g. `Success`. */
+  readonly scorecard: string;
+}
+
+export interface PublishDeclaration extends PublishDefinition {
+  readonly kind: 'publish';
+}
+
+export type Declaration = KpiDeclaration | PublishDeclaration;
+
+export function defineKpi<const I extends Record<string, InputDeclaration>>(definition: KpiDefinition<I>): KpiDeclaration<I> {
+  return { kind: 'kpi', ...definition };
+}
+
+export function definePublish(definition: PublishDefinition): PublishDeclaration {
+  return { kind: 'publish', ...definition };
+}
+
+// ---------------------------------------------------------------- helpers for compute
+
+/** Mean of the weeks that have a value; null when none has. */
+export function average(values: readonly WeekValue[]): number | null {
+  const present = values.flatMap((entry) => (entry.value === null ? [] : [entry.value]));
+  if (present.length === 0) return null;
+  return present.reduce((sum, value) => sum + value, 0) / present.length;
+}

@@ -1,0 +1,93 @@
+import { DirectedGraph } from 'graphology';
+import { topologicalGenerations } from 'graphology-dag';
+import type { PipelineGraph, PipelineNode } from './build.ts';
+import type { IsoWeek } from './iso-week.ts';
+
+/** Why a task is in the plan. */
+export type TaskReason =
+  | { readonly kind: 'selected' }
+  /** An upstream week missing from the store that a selected task reads. */
+  | { readonly kind: 'lookback'; readonly for: string }
+  /** A source that a task reads; sources are loaded, not computed. */
+  | { readonly kind: 'source' };
+
+export interface Task {
+  /** `success.kpi06@2026-W47`; a source's task id is its node id. */
+  readonly id: string;
+  readonly node: PipelineNode;
+  /** Undefined for sources, which are read once per run whatever the weeks. */
+  readonly week?: IsoWeek;
+  readonly reason: TaskReason;
+}
+
+export interface PlanEdge {
+  readonly input: string;
+}
+
+export type TaskGraph = DirectedGraph<Task, PlanEdge>;
+
+export interface PlanRequest {
+  readonly graph: PipelineGraph;
+  readonly selected: ReadonlySet<string>;
+  readonly weeks: readonly IsoWeek[];
+  /** Whether the warehouse already holds a value of this KPI for this week. */
+  readonly isStored: (nodeId: string, week: IsoWeek) => boolean;
+}
+
+export function taskId(nodeId: string, week?: IsoWeek): string {
+  return week === undefined ? nodeId : `${nodeId}@${week.id}`;
+}
+
+/**
+ * Expands the selected nodes into one task per node per week, with edges across weeks for
+ * lookback windows. Upstream weeks a task reads that are neither planned nor stored are
+ * added (reason `lookback`) so they are computed first; stored ones are read, not rerun.
+ */
+export function planTasks(request: PlanRequest): TaskGraph {
+  const { graph, selected, weeks, isStored } = request;
+  const tasks: TaskGraph = new DirectedGraph();
+  const pending: Task[] = [];
+
+  const addTask = (node: PipelineNode, week: IsoWeek | undefined, reason: TaskReason): string => {
+    const id = taskId(node.id, week);
+    if (!tasks.hasNode(id)) {
+      const task: Task = week === undefined ? { id, node, reason } : { id, node, week, reason };
+      tasks.addNode(id, task);
+      pending.push(task);
+    }
+    return id;
+  };
+
+  for (const week of weeks) {
+    for (const id of selected) {
+      const node = graph.getNodeAttributes(id);
+      if (node.kind === 'kpi' || node.kind === 'publish') addTask(node, week, { kind: 'selected' });
+    }
+  }
+  // Selected tasks come first so that a week both selected and read by another is `selected`.
+  for (let task = pending.shift(); task !== undefined; task = pending.shift()) {
+    if (task.week === undefined) continue;
+    for (const edge of graph.inboundEdges(task.node.id)) {
+      const upstream = graph.getNodeAttributes(graph.source(edge));
+      const { input, weeks: window } = graph.getEdgeAttributes(edge);
+      if (upstream.kind === 'table' || upstream.kind === 'sheet') {
+        tasks.mergeDirectedEdge(addTask(upstream, undefined, { kind: 'source' }), task.id, { input });
+        continue;
+      }
+      for (let back = 0; back < window; back++) {
+        const week = task.week.add(-back);
+        const upstreamTask = taskId(upstream.id, week);
+        if (tasks.hasNode(upstreamTask) || !isStored(upstream.id, week)) {
+          addTask(upstream, week, { kind: 'lookback', for: task.id });
+          tasks.mergeDirectedEdge(upstreamTask, task.id, { input });
+        }
+      }
+    }
+  }
+  return tasks;
+}
+
+/** Task ids by level: every task depends only on tasks of earlier levels. */
+export function taskLevels(tasks: TaskGraph): string[][] {
+  return topologicalGenerations(tasks).map((level) => [...level].sort());
+}

@@ -1,0 +1,85 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+
+export const CONFIG_FILE = 'kpi.config.json';
+
+const column = z.object({
+  /** Column name in the DuckDB table and in each row. */
+  name: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'column names are lower case letters, digits and _'),
+  type: z.enum(['text', 'number', 'date']),
+  /** A row where every required column is empty is blank and skipped; one where only some are is an error. */
+  required: z.boolean().default(false),
+});
+
+const fileSheet = z.object({
+  /** An .xlsx workbook or a .csv file, relative to the configuration file. */
+  file: z.string(),
+  /** Tab of a workbook; ignored for CSV. */
+  tab: z.string().optional(),
+  /** Header row number (1-based); data starts on the next row. */
+  headerRow: z.number().int().min(1).default(1),
+  /** Header text as written in the sheet → column. Other columns are ignored. */
+  columns: z.record(z.string(), column),
+});
+
+const configSchema = z.object({
+  timeZone: z.string().default('Europe/Madrid'),
+  /** Where the embedded warehouse lives (overridden by KPI_STATE_DIR). */
+  stateDir: z.string().default('.kpi'),
+  /** Where local scorecard workbooks are written (overridden by KPI_SCORECARD_DIR). */
+  scorecardDir: z.string().default('out/scorecards'),
+  /** Demo source data loaded into an empty embedded warehouse. */
+  fixturesDir: z.string().default('fixtures/warehouse'),
+  nodesDir: z.string().default('nodes'),
+  concurrency: z.number().int().min(1).max(64).default(4),
+  sheets: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), fileSheet).default({}),
+});
+
+export type SheetColumn = z.infer<typeof column>;
+export type SheetSourceConfig = z.infer<typeof fileSheet>;
+
+export interface Config extends z.infer<typeof configSchema> {
+  /** Absolute paths, resolved against the configuration file's folder. */
+  readonly paths: { readonly root: string; readonly state: string; readonly scorecards: string; readonly fixtures: string; readonly nodes: string };
+  /** From DATABASE_URL: a PostgreSQL warehouse instead of the embedded one. */
+  readonly databaseUrl?: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config';
+}
+
+/** Reads `kpi.config.json` (all keys optional) and the environment. */
+export async function loadConfig(file: string = resolve(CONFIG_FILE), env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  let raw: unknown = {};
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    if (!missing) throw new ConfigError(`${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    throw new ConfigError(`${file}: ${details}`);
+  }
+  const root = dirname(resolve(file));
+  const config = parsed.data;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: config.timeZone });
+  } catch {
+    throw new ConfigError(`${file}: timeZone "${config.timeZone}" is not a known IANA time zone`);
+  }
+  return {
+    ...config,
+    paths: {
+      root,
+      state: resolve(root, env.KPI_STATE_DIR ?? config.stateDir),
+      scorecards: resolve(root, env.KPI_SCORECARD_DIR ?? config.scorecardDir),
+      fixtures: resolve(root, config.fixturesDir),
+      nodes: resolve(root, config.nodesDir),
+    },
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+  };
+}

@@ -1,0 +1,31 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { isValidTableName } from '../../../graph/ids.ts';
+
+const BATCH_ROWS = 500;
+
+/**
+ * Loads demo source data: `schema.sql` (the staging tables' DDL) and one `<schema>.<table>.csv`
+ * per table, empty cells as NULL. Used for a new embedded warehouse and by the tests.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function loadFixtures(db: Kysely<any>, dir: string): Promise<void> {
+  const ddl = await readFile(join(dir, 'schema.sql'), 'utf8');
+  await db.transaction().execute(async (trx) => {
+    await sql.raw(ddl).execute(trx);
+    for (const file of (await readdir(dir)).filter((name) => name.endsWith('.csv')).sort()) {
+      const table = file.slice(0, -'.csv'.length);
+      if (!isValidTableName(table)) throw new Error(`${join(dir, file)}: file name must be <schema>.<table>.csv`);
+      const rows: Record<string, string | null>[] = parse(await readFile(join(dir, file)), {
+        columns: true,
+        cast: (value) => (value === '' ? null : value),
+      });
+      for (let start = 0; start < rows.length; start += BATCH_ROWS) {
+        await trx.insertInto(table).values(rows.slice(start, start + BATCH_ROWS)).execute();
+      }
+    }
+  });
+}

@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import type { Kysely, Migration } from 'kysely';
+import { Migrator } from 'kysely/migration';
+
+/**
+ * The engine's own schema, in order. Scorecard tables are per domain and are created when a
+ * domain first runs (see scorecard-store.ts); everything else is here.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '001_run_ledger': {
+    async up(db) {
+      await sql`create schema if not exists vl_analytics`.execute(db);
+      await sql`create schema if not exists kpi_ledger`.execute(db);
+      await sql`
+        create table kpi_ledger.runs (
+          run_id        text primary key,
+          command       text not null,
+          selection     text not null,
+          weeks         text not null,
+          concurrency   integer not null,
+          status        text not null check (status in ('running', 'succeeded', 'failed', 'interrupted')),
+          started_at    timestamptz not null,
+          finished_at   timestamptz
+        )`.execute(db);
+      await sql`
+        create table kpi_ledger.node_runs (
+          run_id        text not null references kpi_ledger.runs (run_id),
+          task_id       text not null,
+          node_id       text not null,
+          iso_week      text,
+          status        text not null check (status in ('succeeded', 'failed', 'blocked')),
+          attempt       integer not null default 1,
+          started_at    timestamptz,
+          finished_at   timestamptz,
+          duration_ms   integer,
+          value         double precision,
+          error         text,
+          primary key (run_id, task_id)
+        )`.execute(db);
+      await sql`create index node_runs_node_week on kpi_ledger.node_runs (node_id, iso_week)`.execute(db);
+    },
+  },
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrate(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableSchema: 'kpi_ledger',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`warehouse migration ${failed} failed: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from '../../log.ts';
+import type { Config } from '../../config.ts';
+import { loadFixtures } from './fixtures.ts';
+import { migrate } from './migrations.ts';
+import { openPglite } from './pglite.ts';
+import { openPostgres } from './postgres.ts';
+
+/**
+ * The warehouse: a Kysely instance over PostgreSQL. The embedded engine (PGlite) and the
+ * production one differ in how they connect, not in the SQL.
+ */
+export interface Warehouse {
+  readonly engine: 'pglite' | 'postgres';
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly db: Kysely<any>;
+  /** Where it is, without credentials: safe to log. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+/** Opens the configured warehouse and brings its schema up to date. */
+export async function openWarehouse(config: Config, log: Logger): Promise<Warehouse> {
+  if (config.databaseUrl) {
+    const warehouse = openPostgres(config.databaseUrl);
+    await prepare(warehouse, log);
+    return warehouse;
+  }
+  const { warehouse, created } = await openPglite(`${config.paths.state}/warehouse`);
+  await prepare(warehouse, log);
+  if (created) {
+    log.info({ warehouse: warehouse.location, fixtures: config.paths.fixtures }, 'new embedded warehouse: loading the demo source data');
+    await loadFixtures(warehouse.db, config.paths.fixtures);
+  }
+  return warehouse;
+}
+
+async function prepare(warehouse: Warehouse, log: Logger): Promise<void> {
+  try {
+    await migrate(warehouse.db);
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+  log.debug({ warehouse: warehouse.location, engine: warehouse.engine }, 'warehouse ready');
+}

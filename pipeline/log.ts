@@ -1,0 +1,18 @@
+import { pino } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type Logger = PinoLogger;
+
+/**
+ * Logs go to stderr so stdout carries only what a command prints (plans, summaries, JSON):
+ * readable lines on a terminal, JSON lines otherwise.
+ */
+export function createLogger(options: { level?: string; pretty?: boolean } = {}): Logger {
+  const level = options.level ?? process.env.KPI_LOG_LEVEL ?? 'info';
+  const readable = options.pretty ?? process.stderr.isTTY === true;
+  if (readable) {
+    return pino({ level }, pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }));
+  }
+  return pino({ level, base: undefined }, pino.destination({ fd: 2, sync: true }));
+}

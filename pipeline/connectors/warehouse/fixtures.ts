@@ -15,7 +15,8 @@ const BATCH_ROWS = 500;
 export async function loadFixtures(db: Kysely<any>, dir: string): Promise<void> {
   const ddl = await readFile(join(dir, 'schema.sql'), 'utf8');
   await db.transaction().execute(async (trx) => {
-    await sql.raw(ddl).execute(trx);
+    // One statement at a time: the extended protocol (PGlite's and pg's with parameters) takes one per query.
+    for (const statement of splitStatements(ddl)) await sql.raw(statement).execute(trx);
     for (const file of (await readdir(dir)).filter((name) => name.endsWith('.csv')).sort()) {
       const table = file.slice(0, -'.csv'.length);
       if (!isValidTableName(table)) throw new Error(`${join(dir, file)}: file name must be <schema>.<table>.csv`);
@@ -27,5 +28,26 @@ export async function loadFixtures(db: Kysely<any>, dir: string): Promise<void> 
         await trx.insertInto(table).values(rows.slice(start, start + BATCH_ROWS)).execute();
       }
     }
+    await trx.insertInto('kpi_ledger.meta').values({ key: FIXTURES_LOADED, value: dir }).execute();
   });
+}
+
+const FIXTURES_LOADED = 'fixtures_loaded';
+
+/** Whether the demo data has been loaded into this warehouse (in the same transaction as the data). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function fixturesLoaded(db: Kysely<any>): Promise<boolean> {
+  const row = await db.selectFrom('kpi_ledger.meta').select('value').where('key', '=', FIXTURES_LOADED).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Statements of a DDL file: split on semicolons at line ends, comments dropped. */
+function splitStatements(ddl: string): string[] {
+  return ddl
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--'))
+    .join('\n')
+    .split(/;\s*$/m)
+    .map((statement) => statement.trim())
+    .filter(Boolean);
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
+import type { Migration } from 'kysely/migration';
 
 /**
  * The engine's own schema, in order. Scorecard tables are per domain and are created when a
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
           error         text,
           primary key (run_id, task_id)
         )`.execute(db);
+      await sql`create table kpi_ledger.meta (key text primary key, value text not null)`.execute(db);
       await sql`create index node_runs_node_week on kpi_ledger.node_runs (node_id, iso_week)`.execute(db);
     },
   },

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../log.ts';
 import type { Config } from '../../config.ts';
-import { loadFixtures } from './fixtures.ts';
+import { fixturesLoaded, loadFixtures } from './fixtures.ts';
 import { migrate } from './migrations.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
@@ -26,9 +26,9 @@ export async function openWarehouse(config: Config, log: Logger): Promise<Wareho
     await prepare(warehouse, log);
     return warehouse;
   }
-  const { warehouse, created } = await openPglite(`${config.paths.state}/warehouse`);
+  const { warehouse } = await openPglite(`${config.paths.state}/warehouse`);
   await prepare(warehouse, log);
-  if (created) {
+  if (!(await fixturesLoaded(warehouse.db))) {
     log.info({ warehouse: warehouse.location, fixtures: config.paths.fixtures }, 'new embedded warehouse: loading the demo source data');
     await loadFixtures(warehouse.db, config.paths.fixtures);
   }

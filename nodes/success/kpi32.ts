@@ -1,0 +1,41 @@
+import { between, defineKpi, sql, table } from 'kpi-factory';
+
+/**
+ * Real churn over the 52 weeks ending last Sunday, by client: clients that lost an agreement
+ * (terminated or cancelled, end date in the window) over clients exposed in the window (an
+ * agreement alive at any point of it). Internal and test clients, and agreements without a
+ * start date, are left out.
+ */
+export default defineKpi({
+  domain: 'success',
+  number: 32,
+  name: 'Overall churn [real churn] (52 weeks)',
+  unit: 'percent',
+  details: 'Churned clients / exposed clients over the 52 weeks ending last Sunday; customers only, agreements with a start date',
+  inputs: { agreements: table('stg_hubspot.agreements') },
+  checks: [between(0, 1)],
+  async compute({ inputs, warehouse, week }) {
+    const result = await sql<{ churned: number; exposed: number }>`
+      with window_bounds as (
+        select (${week.lastSunday}::date - 363) as first_day, ${week.lastSunday}::date as last_day
+      ),
+      customer_agreements as (
+        select client_id, lower(trim(status)) as status, start_date, end_date
+        from ${inputs.agreements.ref}
+        where lower(trim(client_category)) = 'customer' and start_date is not null
+      ),
+      exposed as (
+        select distinct client_id
+        from customer_agreements, window_bounds
+        where start_date <= last_day and (end_date is null or end_date >= first_day)
+      ),
+      churned as (
+        select distinct client_id
+        from customer_agreements, window_bounds
+        where status in ('terminated', 'cancelled') and end_date between first_day and last_day
+      )
+      select (select count(*) from churned)::int as churned, (select count(*) from exposed)::int as exposed`.execute(warehouse);
+    const { churned = 0, exposed = 0 } = result.rows[0] ?? {};
+    return exposed === 0 ? null : churned / exposed;
+  },
+});

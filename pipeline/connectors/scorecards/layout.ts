@@ -1,0 +1,121 @@
+import type { Unit } from '../../../graph/declare.ts';
+
+/**
+ * The scorecard layout shared by every sink (local workbook, Google Sheets): one tab per ISO
+ * year (`sc2026`); row 1 holds `KPI`, `Name` and then the week headers (last Sunday, oldest
+ * first) from column C; column A holds the KPI number and column B its name from row 2.
+ */
+export const HEADER_ROW = 1;
+export const FIRST_KPI_ROW = 2;
+export const FIRST_WEEK_COLUMN = 3;
+export const HEADERS = ['KPI', 'Name'] as const;
+
+export const NUMBER_FORMATS: Record<Unit, string> = {
+  integer: '0',
+  decimal: '0.00',
+  percent: '0.0%',
+  currency: '#,##0.00',
+};
+
+export function tabName(isoYear: number): string {
+  return `sc${isoYear}`;
+}
+
+/** The week's values to publish: one entry per KPI of the domain. */
+export interface WeekColumn {
+  /** Last Sunday as `YYYY-MM-DD`: the column header. */
+  readonly header: string;
+  readonly kpis: readonly { readonly number: string; readonly name: string; readonly unit: Unit; readonly value: number | null }[];
+}
+
+/** What a sink reads of a tab before writing: row 1 and column A (1-based: index 0 is column/row 1). */
+export interface TabSnapshot {
+  readonly headerRow: readonly (string | null)[];
+  readonly kpiColumn: readonly (string | null)[];
+}
+
+export type CellValue = string | number | null;
+
+export interface CellWrite {
+  /** 1-based row and column. */
+  readonly row: number;
+  readonly column: number;
+  readonly value: CellValue;
+  readonly numberFormat?: string;
+  readonly bold?: boolean;
+}
+
+export interface LayoutPlan {
+  /** When set, a column must be inserted at this 1-based index (shifting later weeks right) before writing. */
+  readonly insertColumnAt?: number;
+  readonly weekColumn: number;
+  readonly writes: readonly CellWrite[];
+  /** KPI numbers that had no row and get a new one. */
+  readonly addedRows: readonly string[];
+}
+
+/**
+ * Where the week's column goes and which cells to write, given what the tab holds. Existing
+ * rows keep their order and anything outside the KPI cells of this week is left alone; a
+ * week missing from the headers gets a column in date order, a KPI missing from column A a
+ * row after the last one. The same snapshot and column always give the same plan.
+ */
+export function planWeekColumn(snapshot: TabSnapshot, column: WeekColumn): LayoutPlan {
+  const writes: CellWrite[] = HEADERS.map((header, index) => ({ row: HEADER_ROW, column: index + 1, value: header, bold: true }));
+
+  const weekHeaders = snapshot.headerRow.slice(FIRST_WEEK_COLUMN - 1).map((cell) => normaliseHeader(cell));
+  const existing = weekHeaders.indexOf(column.header);
+  let weekColumn: number;
+  let insertColumnAt: number | undefined;
+  if (existing >= 0) {
+    weekColumn = FIRST_WEEK_COLUMN + existing;
+  } else {
+    const later = weekHeaders.findIndex((header) => header !== '' && header > column.header);
+    const lastUsed = weekHeaders.reduce((last, header, index) => (header === '' ? last : index), -1);
+    if (later >= 0) {
+      weekColumn = FIRST_WEEK_COLUMN + later;
+      insertColumnAt = weekColumn;
+    } else {
+      weekColumn = FIRST_WEEK_COLUMN + lastUsed + 1;
+    }
+  }
+  writes.push({ row: HEADER_ROW, column: weekColumn, value: column.header, bold: true });
+
+  const rowOf = new Map<string, number>();
+  snapshot.kpiColumn.forEach((cell, index) => {
+    const row = index + 1;
+    const number = normaliseKpiNumber(cell);
+    if (row >= FIRST_KPI_ROW && number !== undefined && !rowOf.has(number)) rowOf.set(number, row);
+  });
+  let nextRow = Math.max(FIRST_KPI_ROW, lastNonEmpty(snapshot.kpiColumn) + 1);
+  const addedRows: string[] = [];
+  for (const kpi of column.kpis) {
+    let row = rowOf.get(kpi.number);
+    if (row === undefined) {
+      row = nextRow++;
+      rowOf.set(kpi.number, row);
+      addedRows.push(kpi.number);
+    }
+    writes.push({ row, column: 1, value: kpi.number });
+    writes.push({ row, column: 2, value: kpi.name });
+    writes.push({ row, column: weekColumn, value: kpi.value, numberFormat: NUMBER_FORMATS[kpi.unit] });
+  }
+  return { ...(insertColumnAt === undefined ? {} : { insertColumnAt }), weekColumn, writes, addedRows };
+}
+
+/** `5`, `05` and `5.0` all name KPI 05. */
+function normaliseKpiNumber(cell: string | null): string | undefined {
+  const text = (cell ?? '').trim();
+  if (!/^\d{1,2}(\.0+)?$/.test(text)) return undefined;
+  return String(Number(text)).padStart(2, '0');
+}
+
+function normaliseHeader(cell: string | null): string {
+  return (cell ?? '').trim().slice(0, 10);
+}
+
+/** 1-based row of the last non-empty cell, 0 when all are empty. */
+function lastNonEmpty(cells: readonly (string | null)[]): number {
+  for (let index = cells.length - 1; index >= 0; index--) if ((cells[index] ?? '').trim() !== '') return index + 1;
+  return 0;
+}

@@ -1,0 +1,117 @@
+import { Temporal } from 'temporal-polyfill';
+import type { SheetRow } from '../../../graph/declare.ts';
+import type { SheetColumn } from '../../config.ts';
+import { SourceError } from '../../errors.ts';
+import type { RawCell, RawRange } from './sheet-source.ts';
+
+/** Spreadsheet serial dates count days from 1899-12-30 (Lotus's leap-year bug included). */
+const SERIAL_EPOCH = Temporal.PlainDate.from('1899-12-30');
+/** Serials from 1950 to 2100: a number outside this is not a plausible date. */
+const SERIAL_RANGE = { min: 18264, max: 73051 } as const;
+
+const DAY_FIRST = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const PLAIN_NUMBER = /^[-+]?\d+(\.\d+)?$/;
+const THOUSANDS_COMMA = /^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/;
+const THOUSANDS_DOT = /^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$/;
+const DECIMAL_COMMA = /^[-+]?\d+,\d+$/;
+
+/**
+ * Turns a raw range into typed rows by the configured columns. The rules: text is trimmed;
+ * numbers may be stored as text, with thousands separators (`1,234` / `1.234,5`) or a decimal
+ * comma (`2,5`); dates may be date cells, `dd/mm/yyyy`, `yyyy-mm-dd` or serial numbers. A row
+ * whose required columns are all empty is blank and skipped. Anything else that does not fit is
+ * an error naming the source, its location and the row: nothing half-read is used.
+ */
+export function cleanRange(name: string, range: RawRange, columns: Readonly<Record<string, SheetColumn>>): SheetRow[] {
+  const positions = Object.entries(columns).map(([header, column]) => {
+    const index = range.header.findIndex((cell) => cell.toLowerCase() === header.trim().toLowerCase());
+    if (index < 0) {
+      throw new SourceError(
+        `sheet source "${name}" (${range.location}): header row ${range.headerRow} has no column "${header}" (found: ${range.header.filter(Boolean).join(', ')})`,
+      );
+    }
+    return { header, column, index };
+  });
+  const required = positions.filter((position) => position.column.required);
+  const problems: string[] = [];
+  const rows: SheetRow[] = [];
+
+  for (const raw of range.rows) {
+    const values = positions.map((position) => ({ position, raw: raw.cells[position.index] ?? null }));
+    const isEmpty = (cell: RawCell) => cell === null || (typeof cell === 'string' && cell.trim() === '');
+    const blankKeys = required.length > 0 ? required : positions;
+    if (blankKeys.every((position) => isEmpty(raw.cells[position.index] ?? null))) continue;
+
+    const row: Record<string, string | number | null> = {};
+    for (const { position, raw: cell } of values) {
+      try {
+        const value = isEmpty(cell) ? null : cleanCell(cell, position.column.type);
+        if (value === null && position.column.required) throw new Error('is empty but required');
+        row[position.column.name] = value;
+      } catch (error) {
+        problems.push(`row ${raw.rowNumber}, column "${position.header}": ${JSON.stringify(cell)} ${(error as Error).message}`);
+      }
+    }
+    rows.push(row);
+  }
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10).join('; ');
+    const more = problems.length > 10 ? ` (and ${problems.length - 10} more)` : '';
+    throw new SourceError(`sheet source "${name}" (${range.location}): ${shown}${more}`);
+  }
+  return rows;
+}
+
+function cleanCell(cell: RawCell, type: SheetColumn['type']): string | number {
+  switch (type) {
+    case 'text':
+      return cell instanceof Date ? plainDateOf(cell).toString() : String(cell).trim();
+    case 'number':
+      return cleanNumber(cell);
+    case 'date':
+      return cleanDate(cell).toString();
+  }
+}
+
+export function cleanNumber(cell: RawCell): number {
+  if (typeof cell === 'number' && Number.isFinite(cell)) return cell;
+  if (typeof cell !== 'string') throw new Error('is not a number');
+  const text = cell.trim().replace(/\s/g, '');
+  let normalised: string | undefined;
+  if (PLAIN_NUMBER.test(text)) normalised = text;
+  else if (THOUSANDS_COMMA.test(text)) normalised = text.replaceAll(',', '');
+  else if (THOUSANDS_DOT.test(text)) normalised = text.replaceAll('.', '').replace(',', '.');
+  else if (DECIMAL_COMMA.test(text)) normalised = text.replace(',', '.');
+  if (normalised === undefined) throw new Error('is not a number');
+  return Number(normalised);
+}
+
+export function cleanDate(cell: RawCell): Temporal.PlainDate {
+  if (cell instanceof Date) return plainDateOf(cell);
+  if (typeof cell === 'number') {
+    if (!Number.isInteger(cell) || cell < SERIAL_RANGE.min || cell > SERIAL_RANGE.max) {
+      throw new Error('is not a date serial number between 1950 and 2100');
+    }
+    return SERIAL_EPOCH.add({ days: cell });
+  }
+  if (typeof cell !== 'string') throw new Error('is not a date');
+  const text = cell.trim();
+  try {
+    const iso = ISO_DATE.exec(text);
+    if (iso) return Temporal.PlainDate.from({ year: Number(iso[1]), month: Number(iso[2]), day: Number(iso[3]) }, { overflow: 'reject' });
+    const dayFirst = DAY_FIRST.exec(text);
+    if (dayFirst) {
+      return Temporal.PlainDate.from({ year: Number(dayFirst[3]), month: Number(dayFirst[2]), day: Number(dayFirst[1]) }, { overflow: 'reject' });
+    }
+    if (PLAIN_NUMBER.test(text)) return cleanDate(Number(text));
+  } catch (error) {
+    throw new Error(`is not a valid date (${(error as Error).message})`);
+  }
+  throw new Error('is not a date (expected dd/mm/yyyy, yyyy-mm-dd or a date cell)');
+}
+
+/** xlsx date cells hold a calendar day; exceljs hands it over as midnight UTC. */
+function plainDateOf(date: Date): Temporal.PlainDate {
+  return Temporal.PlainDate.from({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() });
+}

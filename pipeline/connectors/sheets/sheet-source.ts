@@ -1,0 +1,30 @@
+import { resolve } from 'node:path';
+import type { SheetSourceConfig } from '../../config.ts';
+import { readLocalSheet } from './local-file.ts';
+
+/** A cell as a spreadsheet API returns it, before cleaning. */
+export type RawCell = string | number | boolean | Date | null;
+
+/** One row of a range, with its row number in the sheet (for error messages). */
+export interface RawRow {
+  readonly rowNumber: number;
+  readonly cells: readonly RawCell[];
+}
+
+/** A range as read: its header cells and data rows. */
+export interface RawRange {
+  /** Where it came from, for messages: `fixtures/sources/x.xlsx, tab Report`. */
+  readonly location: string;
+  readonly headerRow: number;
+  readonly header: readonly string[];
+  readonly rows: readonly RawRow[];
+}
+
+export interface SheetReader {
+  read(name: string, source: SheetSourceConfig): Promise<RawRange>;
+}
+
+/** Reads sources that are files (xlsx, csv) relative to `root`. */
+export function localSheetReader(root: string): SheetReader {
+  return { read: (_name, source) => readLocalSheet(resolve(root, source.file), source) };
+}

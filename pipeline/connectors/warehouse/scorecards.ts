@@ -1,0 +1,121 @@
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { WeekValue } from '../../../graph/declare.ts';
+import { isValidName, kpiNumberLabel } from '../../../graph/ids.ts';
+import type { IsoWeek } from '../../../graph/iso-week.ts';
+
+export const SCORECARD_SCHEMA = 'vl_analytics';
+const RANGE_TYPE = 'weekly';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Db = Kysely<any>;
+
+/** One stored KPI value with the standard metadata of the scorecard tables. */
+export interface ScorecardValue {
+  readonly domain: string;
+  readonly scorecardName: string;
+  readonly kpiNumber: number;
+  readonly name: string;
+  readonly details: string;
+  readonly week: IsoWeek;
+  readonly value: number | null;
+  /** Local wall-clock time of the run, `YYYY-MM-DDTHH:MM:SS`. */
+  readonly printDate: string;
+  readonly runId: string;
+}
+
+export function scorecardTable(domain: string): string {
+  if (!isValidName(domain)) throw new Error(`invalid domain name "${domain}"`);
+  return `scorecard_${domain}`;
+}
+
+/** Creates `vl_analytics.scorecard_<domain>` with the columns dashboards already read. */
+export async function ensureScorecardTable(db: Db, domain: string): Promise<void> {
+  await db.schema
+    .withSchema(SCORECARD_SCHEMA)
+    .createTable(scorecardTable(domain))
+    .ifNotExists()
+    .addColumn('year', 'integer', (column) => column.notNull())
+    .addColumn('print_date', 'timestamp', (column) => column.notNull())
+    .addColumn('sc_name', 'text', (column) => column.notNull())
+    .addColumn('last_sunday', 'date', (column) => column.notNull())
+    .addColumn('kpi_number', 'text', (column) => column.notNull())
+    .addColumn('range_type', 'text', (column) => column.notNull())
+    .addColumn('week_month', 'text', (column) => column.notNull())
+    .addColumn('field_name', 'text', (column) => column.notNull())
+    .addColumn('field_details', 'text')
+    .addColumn('field_value', 'double precision')
+    .addColumn('iso_week', 'text', (column) => column.notNull())
+    .addColumn('run_id', 'text', (column) => column.notNull())
+    .addUniqueConstraint(`${scorecardTable(domain)}_one_value`, ['kpi_number', 'range_type', 'last_sunday'])
+    .execute();
+}
+
+/** Writes a value; a rerun of the same KPI and week replaces the row, never duplicates it. */
+export async function upsertScorecardValue(db: Db, value: ScorecardValue): Promise<void> {
+  const row = {
+    year: value.week.year,
+    print_date: value.printDate,
+    sc_name: value.scorecardName,
+    last_sunday: value.week.lastSunday.toString(),
+    kpi_number: kpiNumberLabel(value.kpiNumber),
+    range_type: RANGE_TYPE,
+    week_month: value.week.weekLabel,
+    field_name: value.name,
+    field_details: value.details,
+    field_value: value.value,
+    iso_week: value.week.id,
+    run_id: value.runId,
+  };
+  const { kpi_number: _number, range_type: _range, last_sunday: _sunday, ...updates } = row;
+  await db
+    .withSchema(SCORECARD_SCHEMA)
+    .insertInto(scorecardTable(value.domain))
+    .values(row)
+    .onConflict((conflict) => conflict.columns(['kpi_number', 'range_type', 'last_sunday']).doUpdateSet(updates))
+    .execute();
+}
+
+/** A KPI's stored values for the given weeks, in the order given; a week with no row has value null. */
+export async function readKpiValues(db: Db, domain: string, kpiNumber: number, weeks: readonly IsoWeek[]): Promise<WeekValue[]> {
+  const rows: { iso_week: string; field_value: number | null }[] = await db
+    .withSchema(SCORECARD_SCHEMA)
+    .selectFrom(scorecardTable(domain))
+    .select(['iso_week', 'field_value'])
+    .where('kpi_number', '=', kpiNumberLabel(kpiNumber))
+    .where('range_type', '=', RANGE_TYPE)
+    .where('iso_week', 'in', weeks.map((week) => week.id))
+    .execute();
+  const byWeek = new Map(rows.map((row) => [row.iso_week, row.field_value === null ? null : Number(row.field_value)]));
+  return weeks.map((week) => ({ week: week.id, value: byWeek.get(week.id) ?? null }));
+}
+
+/** `kpi_number@iso_week` of every stored value of a domain. */
+export async function storedWeeks(db: Db, domain: string): Promise<Set<string>> {
+  const rows: { kpi_number: string; iso_week: string }[] = await db
+    .withSchema(SCORECARD_SCHEMA)
+    .selectFrom(scorecardTable(domain))
+    .select(['kpi_number', 'iso_week'])
+    .where('range_type', '=', RANGE_TYPE)
+    .execute();
+  return new Set(rows.map((row) => `${row.kpi_number}@${row.iso_week}`));
+}
+
+export interface StoredWeekValue {
+  readonly kpiNumber: string;
+  readonly name: string;
+  readonly value: number | null;
+}
+
+/** Every stored value of a domain for one week. */
+export async function readScorecardWeek(db: Db, domain: string, week: IsoWeek): Promise<StoredWeekValue[]> {
+  const rows: { kpi_number: string; field_name: string; field_value: number | null }[] = await db
+    .withSchema(SCORECARD_SCHEMA)
+    .selectFrom(scorecardTable(domain))
+    .select(['kpi_number', 'field_name', 'field_value'])
+    .where('range_type', '=', RANGE_TYPE)
+    .where('last_sunday', '=', sql<string>`${week.lastSunday.toString()}::date`)
+    .orderBy('kpi_number')
+    .execute();
+  return rows.map((row) => ({ kpiNumber: row.kpi_number, name: row.field_name, value: row.field_value === null ? null : Number(row.field_value) }));
+}

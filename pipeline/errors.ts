@@ -1,0 +1,29 @@
+/** Anything thrown, as an Error; a non-Error becomes the `cause` of one. */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === 'string' ? thrown : `non-error thrown: ${JSON.stringify(thrown)}`, { cause: thrown });
+}
+
+/** A node failed while computing: names the node, the week and the file, and keeps the original error as `cause`. */
+export class NodeError extends Error {
+  readonly code = 'node';
+
+  constructor(
+    readonly taskId: string,
+    readonly file: string | undefined,
+    cause: Error,
+  ) {
+    super(`${taskId}${file ? ` (${file})` : ''}: ${cause.message}`, { cause });
+    this.name = 'NodeError';
+  }
+}
+
+/** A source (warehouse table, spreadsheet range) could not be read or cleaned. */
+export class SourceError extends Error {
+  readonly code = 'source';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SourceError';
+  }
+}

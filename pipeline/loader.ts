@@ -1,0 +1,53 @@
+import { readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LoadedDeclaration } from '../graph/build.ts';
+import type { Declaration } from '../graph/declare.ts';
+import { DefinitionError } from '../graph/errors.ts';
+import type { Problem } from '../graph/errors.ts';
+
+const NODE_FILE = /\.(ts|mts|js|mjs)$/;
+
+/**
+ * Imports every node file under `dir` (`<dir>/<domain>/<file>.ts`). A file that fails to
+ * import or exports no declaration is reported with its path; all problems come at once.
+ */
+export async function loadDeclarations(dir: string, root: string = process.cwd()): Promise<LoadedDeclaration[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir, { recursive: true });
+  } catch (error) {
+    throw new DefinitionError([{ message: `cannot read the nodes folder ${dir}: ${(error as Error).message}` }]);
+  }
+  const files = entries.filter((entry) => NODE_FILE.test(entry) && !entry.endsWith('.d.ts')).sort();
+  const problems: Problem[] = [];
+  const loaded: LoadedDeclaration[] = [];
+  for (const entry of files) {
+    const path = join(dir, entry);
+    const file = relative(root, path) || path;
+    const segments = entry.split(sep);
+    if (segments.length < 2) {
+      problems.push({ file, message: 'node files belong in a domain folder: nodes/<domain>/<file>.ts' });
+      continue;
+    }
+    let module: { default?: unknown };
+    try {
+      module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    } catch (error) {
+      problems.push({ file, message: `cannot be loaded: ${(error as Error).message}` });
+      continue;
+    }
+    if (!isDeclaration(module.default)) {
+      problems.push({ file, message: 'exports no declaration; add `export default defineKpi({...})` or `export default definePublish({...})`' });
+      continue;
+    }
+    loaded.push({ file, folder: segments[0]!, declaration: module.default });
+  }
+  if (problems.length > 0) throw new DefinitionError(problems);
+  if (loaded.length === 0) throw new DefinitionError([{ message: `no node files found in ${dir}` }]);
+  return loaded;
+}
+
+function isDeclaration(value: unknown): value is Declaration {
+  return typeof value === 'object' && value !== null && 'kind' in value && (value.kind === 'kpi' || value.kind === 'publish');
+}

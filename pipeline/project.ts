@@ -1,0 +1,30 @@
+import { buildGraph, nodesOf } from '../graph/build.ts';
+import type { PipelineGraph } from '../graph/build.ts';
+import type { KpiDeclaration, PublishDeclaration } from '../graph/declare.ts';
+import type { Config } from './config.ts';
+import { loadDeclarations } from './loader.ts';
+
+/** The validated graph of a nodes folder. */
+export interface Project {
+  readonly graph: PipelineGraph;
+  readonly domains: readonly string[];
+}
+
+export async function loadProject(config: Config, nodesDir: string = config.paths.nodes): Promise<Project> {
+  const loaded = await loadDeclarations(nodesDir, config.paths.root);
+  const graph = buildGraph(loaded, { sheetSources: new Set(Object.keys(config.sheets)) });
+  const domains = [...new Set(nodesOf(graph).flatMap((node) => (node.kind === 'kpi' || node.kind === 'publish' ? [node.declaration.domain] : [])))].sort();
+  return { graph, domains };
+}
+
+/** The KPIs of a domain, by number. */
+export function domainKpis(graph: PipelineGraph, domain: string): { id: string; file: string; declaration: KpiDeclaration }[] {
+  return nodesOf(graph)
+    .flatMap((node) => (node.kind === 'kpi' && node.declaration.domain === domain ? [node] : []))
+    .sort((a, b) => a.declaration.number - b.declaration.number);
+}
+
+export function publishOf(graph: PipelineGraph, domain: string): PublishDeclaration | undefined {
+  for (const node of nodesOf(graph)) if (node.kind === 'publish' && node.declaration.domain === domain) return node.declaration;
+  return undefined;
+}

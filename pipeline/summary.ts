@@ -1,0 +1,55 @@
+import { taskLevels } from '../graph/plan.ts';
+import type { TaskGraph } from '../graph/plan.ts';
+import type { TaskResult } from './executor.ts';
+import type { TaskValue } from './task-runner.ts';
+
+/** The end-of-run table: one line per task in plan order, then what failed and why. */
+export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<TaskValue>[]): string {
+  const byId = new Map(results.map((result) => [result.task.id, result]));
+  const ordered = taskLevels(tasks).flat().flatMap((id) => {
+    const result = byId.get(id);
+    return result ? [result] : [];
+  });
+  const rows = ordered.map((result) => [
+    result.task.node.id,
+    result.task.week?.id ?? '',
+    result.status,
+    describeValue(result),
+    result.durationMs === undefined ? '' : `${(result.durationMs / 1000).toFixed(2)}s`,
+  ]);
+  const lines = table(['node', 'week', 'status', 'value', 'duration'], rows);
+  const failures = ordered.filter((result) => result.status === 'failed');
+  if (failures.length > 0) {
+    lines.push('', 'Failures:');
+    for (const failure of failures) lines.push(`  ${failure.error?.message ?? failure.task.id}`);
+  }
+  const counts = new Map<string, number>();
+  for (const result of ordered) counts.set(result.status, (counts.get(result.status) ?? 0) + 1);
+  lines.push('', ['succeeded', 'failed', 'blocked'].map((status) => `${counts.get(status) ?? 0} ${status}`).join(', '));
+  return lines.join('\n');
+}
+
+function describeValue(result: TaskResult<TaskValue>): string {
+  if (result.status === 'blocked') return `blocked by ${result.blockedBy}`;
+  const value = result.value;
+  if (!value) return '';
+  switch (value.kind) {
+    case 'kpi':
+      return value.value === null ? '(no value)' : formatNumber(value.value);
+    case 'publish':
+      return `${value.report.location} [${value.report.tab}]`;
+    case 'source':
+      return value.rows > 0 ? `${value.rows} rows` : 'ok';
+  }
+}
+
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(4).replace(/0+$/, '');
+}
+
+/** Left-aligned columns separated by two spaces. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)];
+}

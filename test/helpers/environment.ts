@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { loadConfig } from '../../pipeline/config.ts';
+import type { Config } from '../../pipeline/config.ts';
+import { loadFixtures } from '../../pipeline/connectors/warehouse/fixtures.ts';
+import { openPostgres } from '../../pipeline/connectors/warehouse/postgres.ts';
+import { migrate } from '../../pipeline/connectors/warehouse/migrations.ts';
+
+export const REPO = resolve(import.meta.dirname, '..', '..');
+export const POSTGRES_URL = process.env.KPI_TEST_POSTGRES_URL;
+
+/** The warehouse engines every warehouse test runs on; PostgreSQL when CI (or you) provides a server. */
+export const ENGINES = ['pglite', 'postgres'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export function engineSkipReason(engine: Engine): string | undefined {
+  return engine === 'postgres' && !POSTGRES_URL ? 'KPI_TEST_POSTGRES_URL is not set: no PostgreSQL server to test against' : undefined;
+}
+
+/** A private place to run in: its own state and scorecard folders and, for PostgreSQL, its own database. */
+export interface TestEnvironment {
+  readonly dir: string;
+  readonly config: Config;
+  /** Variables for a CLI child process that should use this environment. */
+  readonly env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+export async function createEnvironment(engine: Engine = 'pglite'): Promise<TestEnvironment> {
+  const dir = await mkdtemp(join(tmpdir(), 'kpi-test-'));
+  const env: Record<string, string> = {
+    KPI_STATE_DIR: join(dir, 'state'),
+    KPI_SCORECARD_DIR: join(dir, 'scorecards'),
+  };
+  let dropDatabase = async () => {};
+  if (engine === 'postgres') {
+    if (!POSTGRES_URL) throw new Error('KPI_TEST_POSTGRES_URL is not set');
+    const name = `kpi_test_${randomBytes(4).toString('hex')}`;
+    await adminQuery(`create database ${name}`);
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.toString();
+    // A production warehouse is never seeded by the engine: the test loads the fixtures itself.
+    const warehouse = openPostgres(env.DATABASE_URL);
+    try {
+      await migrate(warehouse.db);
+      await loadFixtures(warehouse.db, join(REPO, 'fixtures', 'warehouse'));
+    } finally {
+      await warehouse.close();
+    }
+    dropDatabase = () => adminQuery(`drop database if exists ${name} with (force)`);
+  }
+  const config = await loadConfig(join(REPO, 'kpi.config.json'), env);
+  return {
+    dir,
+    config,
+    env,
+    async cleanup() {
+      await dropDatabase();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function adminQuery(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}

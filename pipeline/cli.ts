@@ -15,7 +15,8 @@ import { currentInstant, lastCompletedWeek } from './dates.ts';
 import { createLogger } from './log.ts';
 import { PLAN_FORMATS, formatPlan } from './plan-format.ts';
 import type { PlanFormat } from './plan-format.ts';
-import { preparePlan, runPipeline } from './run.ts';
+import { loadProject } from './project.ts';
+import { planRun, runPipeline, selectFrom } from './run.ts';
 import { formatSummary } from './summary.ts';
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
@@ -105,10 +106,11 @@ export function buildCli(): Command {
     .addOption(new Option('-f, --format <format>', 'output format').choices(PLAN_FORMATS).default('text'))
     .action(async (flags: SelectionFlags & { format: PlanFormat }) => {
       const { config, selection } = await setup(flags);
-      const log = createLogger();
-      const warehouse = await openWarehouse(config, log);
+      const project = await loadProject(config, selection.nodesDir);
+      const selected = selectFrom(project, selection);
+      const warehouse = await openWarehouse(config, createLogger());
       try {
-        const { project, tasks } = await preparePlan({ ...selection, config }, warehouse);
+        const tasks = await planRun(warehouse, project, selected, selection.weeks);
         process.stdout.write(`${formatPlan(project.graph, tasks, flags.format)}\n`);
       } finally {
         await warehouse.close();

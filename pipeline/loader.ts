@@ -9,7 +9,7 @@ import type { Problem } from '../graph/errors.ts';
 const NODE_FILE = /\.(ts|mts|js|mjs)$/;
 
 /**
- * Imports every node file under `dir` (`<dir>/<domain>/<file>.ts`). A file that fails to
+ * Imports every node file under `dir` (`<dir>/<domain>/<file>.ts`; names starting with `_` are skipped). A file that fails to
  * import or exports no declaration is reported with its path; all problems come at once.
  */
 export async function loadDeclarations(dir: string, root: string = process.cwd()): Promise<LoadedDeclaration[]> {
@@ -19,7 +19,10 @@ export async function loadDeclarations(dir: string, root: string = process.cwd()
   } catch (error) {
     throw new DefinitionError([{ message: `cannot read the nodes folder ${dir}: ${(error as Error).message}` }]);
   }
-  const files = entries.filter((entry) => NODE_FILE.test(entry) && !entry.endsWith('.d.ts')).sort();
+  // Names starting with `_` are helpers shared by node files (`_sql.ts`, `_lib/`), not nodes.
+  const files = entries
+    .filter((entry) => NODE_FILE.test(entry) && !entry.endsWith('.d.ts') && !entry.split(sep).some((part) => part.startsWith('_')))
+    .sort();
   const problems: Problem[] = [];
   const loaded: LoadedDeclaration[] = [];
   for (const entry of files) {

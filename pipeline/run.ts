@@ -49,32 +49,28 @@ export interface RunOutcome {
   readonly results: readonly TaskResult<TaskValue>[];
 }
 
-/** Loads and validates the nodes, then plans the selection against what the warehouse holds. */
-export async function preparePlan(
-  options: Pick<RunOptions, 'config' | 'nodesDir' | 'select' | 'exclude' | 'weeks'>,
-  warehouse: Warehouse,
-  project?: Project,
-): Promise<{ project: Project; tasks: TaskGraph }> {
-  const loaded = project ?? (await loadProject(options.config, options.nodesDir));
-  const selected =
-    options.select.length === 0 && options.exclude.length === 0
-      ? new Set(loaded.graph.nodes())
-      : selectNodes(loaded.graph, options.select.length === 0 ? ['*'] : options.select, options.exclude);
+/** The selected node ids; every node when nothing is selected. Throws SelectorError before anything opens. */
+export function selectFrom(project: Project, selection: Pick<Selection, 'select' | 'exclude'>): Set<string> {
+  if (selection.select.length === 0 && selection.exclude.length === 0) return new Set(project.graph.nodes());
+  return selectNodes(project.graph, selection.select.length === 0 ? ['*'] : selection.select, selection.exclude);
+}
+
+/** Plans the selected nodes for the weeks against what the warehouse already holds. */
+export async function planRun(warehouse: Warehouse, project: Project, selected: ReadonlySet<string>, weeks: readonly IsoWeek[]): Promise<TaskGraph> {
   const stored = new Set<string>();
-  for (const domain of loaded.domains) {
+  for (const domain of project.domains) {
     await ensureScorecardTable(warehouse.db, domain);
     for (const key of await storedWeeks(warehouse.db, domain)) stored.add(`${domain}:${key}`);
   }
-  const tasks = planTasks({
-    graph: loaded.graph,
+  return planTasks({
+    graph: project.graph,
     selected,
-    weeks: options.weeks,
+    weeks,
     isStored: (nodeId, week) => {
-      const node = loaded.graph.getNodeAttributes(nodeId);
+      const node = project.graph.getNodeAttributes(nodeId);
       return node.kind === 'kpi' && stored.has(`${node.declaration.domain}:${kpiNumberLabel(node.declaration.number)}@${week.id}`);
     },
   });
-  return { project: loaded, tasks };
 }
 
 /**
@@ -83,6 +79,7 @@ export async function preparePlan(
  */
 export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
   const project = await loadProject(options.config, options.nodesDir);
+  const selected = selectFrom(project, options);
   const runId = newRunId();
   const log = options.log.child({ run: runId });
   const warehouse = await openWarehouse(options.config, log);
@@ -95,7 +92,7 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
     log,
   });
   try {
-    const { tasks } = await preparePlan(options, warehouse, project);
+    const tasks = await planRun(warehouse, project, selected, options.weeks);
     const printDate = localTimestamp(currentInstant(), options.config.timeZone);
     await startRun(warehouse.db, {
       runId,

@@ -1,0 +1,240 @@
+/**
+ * The CLI end to end, in child processes, as a user runs it: the quick start, a failing KPI,
+ * invalid node folders, concurrency, and the workbook it writes.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import ExcelJS from 'exceljs';
+import { sql } from 'kysely';
+import { Temporal } from 'temporal-polyfill';
+import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
+import { currentInstant, lastCompletedWeek } from '../../pipeline/dates.ts';
+import { createLogger } from '../../pipeline/log.ts';
+import { copyNodes, runCli } from '../helpers/cli.ts';
+import type { CliResult } from '../helpers/cli.ts';
+import { REPO, createEnvironment } from '../helpers/environment.ts';
+import type { TestEnvironment } from '../helpers/environment.ts';
+
+const log = createLogger({ level: 'silent' });
+
+describe('quick start: run --target success.publish', () => {
+  let environment: TestEnvironment;
+  let first: CliResult;
+  let second: CliResult;
+  const week = lastCompletedWeek(currentInstant(), 'Europe/Madrid');
+
+  before(async () => {
+    environment = await createEnvironment();
+    first = await runCli(['run', '--target', 'success.publish'], environment.env);
+    second = await runCli(['run', '--target', 'success.publish'], environment.env);
+  });
+  after(() => environment.cleanup());
+
+  test('exits 0 and prints a per-node summary', () => {
+    assert.equal(first.code, 0, first.stderr);
+    for (const node of ['success.kpi05', 'success.kpi06', 'success.kpi16', 'success.kpi32', 'success.publish']) {
+      assert.match(first.stdout, new RegExp(`^${node.replace('.', '\\.')}\\s+${week.id}\\s+succeeded`, 'm'));
+    }
+    assert.match(first.stdout, /^node\s+week\s+status\s+value\s+duration$/m);
+    assert.match(first.stdout, /^\d+ succeeded, 0 failed, 0 blocked$/m);
+  });
+
+  test('says it loaded the demo data on first use only, with the run id on every run line', () => {
+    assert.match(first.stderr, /loading the demo source data/);
+    assert.doesNotMatch(second.stderr, /loading the demo source data/);
+    const lines = first.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const nodeLines = lines.filter((line) => 'node' in line);
+    assert.ok(nodeLines.length >= 5);
+    for (const line of nodeLines) assert.equal(typeof line.run, 'string', JSON.stringify(line));
+  });
+
+  test('a second run leaves exactly one row per KPI and week', async () => {
+    assert.equal(second.code, 0, second.stderr);
+    const warehouse = await openWarehouse(environment.config, log);
+    try {
+      const rows = await sql<{ kpi_number: string; iso_week: string; copies: number }>`
+        select kpi_number, iso_week, count(*)::int as copies
+        from vl_analytics.scorecard_success group by kpi_number, iso_week order by 1, 2`.execute(warehouse.db);
+      assert.ok(rows.rows.length >= 4 + 3, 'the four KPIs of the week and kpi06 of the three weeks before');
+      assert.deepEqual(rows.rows.filter((row) => row.copies !== 1), []);
+      const runs = await sql<{ n: number }>`select count(*)::int as n from kpi_ledger.runs where status = 'succeeded'`.execute(warehouse.db);
+      assert.equal(runs.rows[0]!.n, 2);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  test('the workbook has the scorecard layout', async () => {
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(environment.dir, 'scorecards', 'success.xlsx'));
+    const sheet = workbook.getWorksheet(`sc${week.year}`);
+    assert.ok(sheet, `tab sc${week.year}`);
+    assert.equal(sheet.getCell('A1').value, 'KPI');
+    assert.equal(sheet.getCell('B1').value, 'Name');
+    assert.equal(sheet.getCell('C1').value, week.lastSunday.toString());
+    assert.equal(sheet.getCell('D1').value, null, 'one week column after two runs of the same week');
+    assert.equal(sheet.getCell('C1').font?.bold, true);
+    const view = sheet.views[0] as { state?: string; xSplit?: number; ySplit?: number } | undefined;
+    assert.deepEqual([view?.state, view?.xSplit, view?.ySplit], ['frozen', 2, 1], 'header row and KPI columns frozen');
+
+    const warehouse = await openWarehouse(environment.config, log);
+    try {
+      const stored = await warehouse.db
+        .selectFrom('vl_analytics.scorecard_success')
+        .select(['kpi_number', 'field_name', 'field_value'])
+        .where('iso_week', '=', week.id)
+        .orderBy('kpi_number')
+        .execute();
+      assert.deepEqual(
+        stored.map((row) => row.kpi_number),
+        ['05', '06', '16', '32'],
+      );
+      stored.forEach((row, index) => {
+        const excelRow = index + 2;
+        assert.equal(sheet.getCell(excelRow, 1).value, row.kpi_number);
+        assert.equal(sheet.getCell(excelRow, 2).value, row.field_name);
+        assert.equal(sheet.getCell(excelRow, 3).value, row.field_value);
+      });
+      assert.deepEqual(
+        [2, 3, 4, 5].map((row) => sheet.getCell(row, 3).numFmt),
+        ['0.00', '0', '0', '0.0%'],
+      );
+      assert.equal(sheet.getCell(6, 1).value, null, 'no rows beyond the four KPIs');
+    } finally {
+      await warehouse.close();
+    }
+  });
+});
+
+describe('a KPI that throws', () => {
+  let environment: TestEnvironment;
+  let nodes: string;
+  let result: CliResult;
+
+  before(async () => {
+    environment = await createEnvironment();
+    nodes = await copyNodes(join(REPO, 'nodes'));
+    const broken = (await readFile(join(nodes, 'success', 'kpi06.ts'), 'utf8')).replace('where lower(trim(form_status))', 'where no_such_column');
+    await writeFile(join(nodes, 'success', 'kpi06.ts'), broken);
+    result = await runCli(['run', '--target', 'success.publish', '--week', '2026-W10', '--nodes', nodes], environment.env);
+  });
+  after(async () => {
+    await rm(nodes, { recursive: true, force: true });
+    await environment.cleanup();
+  });
+
+  test('exits 1, names the node, week, file and the database message', () => {
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stdout, /success\.kpi06@2026-W10 \(.*kpi06\.ts\): .*no_such_column.* does not exist/);
+  });
+
+  test('blocks the descendants only', () => {
+    assert.match(result.stdout, /^success\.kpi06\s+2026-W10\s+failed/m);
+    assert.match(result.stdout, /^success\.kpi05\s+2026-W10\s+blocked\s+blocked by success\.kpi06@2026-W\d\d/m);
+    assert.match(result.stdout, /^success\.publish\s+2026-W10\s+blocked/m);
+    assert.match(result.stdout, /^success\.kpi16\s+2026-W10\s+succeeded/m);
+    assert.match(result.stdout, /^success\.kpi32\s+2026-W10\s+succeeded/m);
+  });
+
+  test('the other KPIs stored their values and the ledger says what happened', async () => {
+    const warehouse = await openWarehouse(environment.config, log);
+    try {
+      const kpis = await warehouse.db.selectFrom('vl_analytics.scorecard_success').select('kpi_number').orderBy('kpi_number').execute();
+      assert.deepEqual(kpis.map((row) => row.kpi_number), ['16', '32']);
+      const nodeRuns = await warehouse.db
+        .selectFrom('kpi_ledger.node_runs')
+        .select(['task_id', 'status'])
+        .where('node_id', 'in', ['success.kpi05', 'success.publish'])
+        .execute();
+      assert.deepEqual(new Set(nodeRuns.map((row) => row.status)), new Set(['blocked']));
+      const run = await warehouse.db.selectFrom('kpi_ledger.runs').select('status').executeTakeFirstOrThrow();
+      assert.equal(run.status, 'failed');
+    } finally {
+      await warehouse.close();
+    }
+    assert.equal(existsSync(join(environment.dir, 'scorecards', 'success.xlsx')), false, 'publish was blocked');
+  });
+});
+
+describe('invalid node folders: exit 2, the files named, nothing written', () => {
+  const cases = [
+    { folder: 'cycle', expect: [/dependency cycle: (\w+\.kpi\d\d -> ){2,}\w+\.kpi\d\d/, /kpi01\.ts/, /kpi02\.ts/] },
+    { folder: 'unknown-input', expect: [/unknown KPI "/, /\.ts: input "/] },
+    { folder: 'duplicate-number', expect: [/duplicate KPI number/, /\.ts.*already declared in .*\.ts/] },
+  ];
+  for (const { folder, expect } of cases) {
+    test(folder, async () => {
+      const environment = await createEnvironment();
+      try {
+        const result = await runCli(['run', '--nodes', join(REPO, 'fixtures', 'broken-nodes', folder)], environment.env);
+        assert.equal(result.code, 2, result.stderr);
+        for (const pattern of expect) assert.match(result.stderr, pattern);
+        assert.equal(existsSync(join(environment.dir, 'state')), false, 'no warehouse was created');
+        assert.equal(existsSync(join(environment.dir, 'scorecards')), false, 'no scorecard was written');
+      } finally {
+        await environment.cleanup();
+      }
+    });
+  }
+
+  test('a selector that matches nothing exits 2 with a suggestion', async () => {
+    const environment = await createEnvironment();
+    try {
+      const result = await runCli(['run', '--select', 'success.kpi6'], environment.env);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /matches no node; did you mean success\.kpi06/);
+      assert.equal(existsSync(join(environment.dir, 'state')), false);
+    } finally {
+      await environment.cleanup();
+    }
+  });
+});
+
+describe('concurrency', () => {
+  let environment: TestEnvironment;
+  before(async () => {
+    environment = await createEnvironment();
+  });
+  after(() => environment.cleanup());
+
+  const spans = async (concurrency: number) => {
+    const result = await runCli(
+      ['run', '--nodes', join(REPO, 'fixtures', 'test-nodes', 'slow'), '--week', '2026-W10', '--concurrency', String(concurrency)],
+      environment.env,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const warehouse = await openWarehouse(environment.config, log);
+    try {
+      const rows = await warehouse.db
+        .selectFrom('kpi_ledger.node_runs as n')
+        .innerJoin('kpi_ledger.runs as r', 'r.run_id', 'n.run_id')
+        .select(['n.node_id', sql<string>`n.started_at::text`.as('started'), sql<string>`n.finished_at::text`.as('finished')])
+        .where('r.concurrency', '=', concurrency)
+        .where('n.node_id', 'in', ['demo.kpi01', 'demo.kpi02'])
+        .orderBy('n.node_id')
+        .execute();
+      assert.equal(rows.length, 2);
+      return rows.map((row) => ({ start: instant(row.started), end: instant(row.finished) }));
+    } finally {
+      await warehouse.close();
+    }
+  };
+
+  test('two slow independent KPIs overlap under --concurrency 2 and not under 1', async () => {
+    const [a2, b2] = await spans(2);
+    assert.ok(overlap(a2!, b2!), 'overlap with concurrency 2');
+    const [a1, b1] = await spans(1);
+    assert.ok(!overlap(a1!, b1!), 'no overlap with concurrency 1');
+  });
+});
+
+function instant(text: string): Temporal.Instant {
+  return Temporal.Instant.from(text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+}
+
+function overlap(a: { start: Temporal.Instant; end: Temporal.Instant }, b: { start: Temporal.Instant; end: Temporal.Instant }): boolean {
+  return Temporal.Instant.compare(a.start, b.end) < 0 && Temporal.Instant.compare(b.start, a.end) < 0;
+}

@@ -65,7 +65,8 @@ export function planTasks(request: PlanRequest): TaskGraph {
     }
   }
   // Selected tasks come first so that a week both selected and read by another is `selected`.
-  for (let task = pending.shift(); task !== undefined; task = pending.shift()) {
+  for (let next = 0; next < pending.length; next++) {
+    const task = pending[next]!;
     if (task.week === undefined) continue;
     for (const edge of graph.inboundEdges(task.node.id)) {
       const upstream = graph.getNodeAttributes(graph.source(edge));

@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import { taskLevels } from '../graph/plan.ts';
 import type { TaskGraph } from '../graph/plan.ts';
 import type { TaskResult } from './executor.ts';
@@ -34,17 +35,20 @@ function describeValue(result: TaskResult<TaskValue>): string {
   const value = result.value;
   if (!value) return '';
   switch (value.kind) {
-    case 'kpi':
-      return value.value === null ? '(no value)' : formatNumber(value.value);
+    case 'kpi': {
+      if (value.value === null) return '(no value)';
+      const unit = result.task.node.kind === 'kpi' ? result.task.node.declaration.unit : 'decimal';
+      return unit === 'percent' ? `${formatNumber(value.value * 100, 2)}%` : formatNumber(value.value, 4);
+    }
     case 'publish':
-      return `${value.report.location} [${value.report.tab}]`;
+      return `${relative(process.cwd(), value.report.location) || value.report.location} [${value.report.tab}]`;
     case 'source':
       return value.rows > 0 ? `${value.rows} rows` : 'ok';
   }
 }
 
-function formatNumber(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(4).replace(/0+$/, '');
+function formatNumber(value: number, decimals: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(decimals).replace(/0+$/, '');
 }
 
 /** Left-aligned columns separated by two spaces. */

@@ -32,6 +32,8 @@ export interface PlanRequest {
   readonly weeks: readonly IsoWeek[];
   /** Whether the warehouse already holds a value of this KPI for this week. */
   readonly isStored: (nodeId: string, week: IsoWeek) => boolean;
+  /** The first week with source data: a lookback into earlier weeks reads no value rather than computing one. */
+  readonly firstWeek?: IsoWeek;
 }
 
 export function taskId(nodeId: string, week?: IsoWeek): string {
@@ -44,7 +46,7 @@ export function taskId(nodeId: string, week?: IsoWeek): string {
  * added (reason `lookback`) so they are computed first; stored ones are read, not rerun.
  */
 export function planTasks(request: PlanRequest): TaskGraph {
-  const { graph, selected, weeks, isStored } = request;
+  const { graph, selected, weeks, isStored, firstWeek } = request;
   const tasks: TaskGraph = new DirectedGraph();
   const pending: Task[] = [];
 
@@ -77,6 +79,7 @@ export function planTasks(request: PlanRequest): TaskGraph {
       }
       for (let back = 0; back < window; back++) {
         const week = task.week.add(-back);
+        if (firstWeek && week.compare(firstWeek) < 0) break;
         const upstreamTask = taskId(upstream.id, week);
         if (tasks.hasNode(upstreamTask) || !isStored(upstream.id, week)) {
           addTask(upstream, week, { kind: 'lookback', for: task.id });

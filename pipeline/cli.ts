@@ -8,37 +8,30 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DefinitionError, SelectorError } from '../graph/errors.ts';
-import { IsoWeek, WeekFormatError } from '../graph/iso-week.ts';
+import { WeekFormatError } from '../graph/iso-week.ts';
 import { CONFIG_FILE, ConfigError, loadConfig } from './config.ts';
 import { openWarehouse } from './connectors/warehouse/warehouse.ts';
-import { currentInstant, lastCompletedWeek } from './dates.ts';
+import { currentInstant, lastCompletedWeek, resolveWeeks } from './dates.ts';
+import type { WeekFlags } from './dates.ts';
 import { createLogger } from './log.ts';
 import { PLAN_FORMATS, formatPlan } from './plan-format.ts';
 import type { PlanFormat } from './plan-format.ts';
 import { loadProject } from './project.ts';
-import { planRun, runPipeline, selectFrom } from './run.ts';
+import { firstWeekOf, planRun, runPipeline, selectFrom } from './run.ts';
 import { formatSummary } from './summary.ts';
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
 
-interface SelectionFlags {
+interface SelectionFlags extends WeekFlags {
   config?: string;
   nodes?: string;
+  tz?: string;
   target: string[];
   select: string[];
   exclude: string[];
-  week?: IsoWeek;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(/[\s,]+/).filter(Boolean)];
-
-function parseWeek(value: string): IsoWeek {
-  try {
-    return IsoWeek.parse(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
 
 function parseConcurrency(value: string): number {
   const number = Number(value);
@@ -53,18 +46,26 @@ function withSelection(command: Command): Command {
     .option('-t, --target <selector>', 'run the selector and everything it needs (same as --select +X); repeatable', collect, [])
     .option('-s, --select <selector>', 'dbt-style selector: X, +X, X+, 2+X, X+1, @X, domain.*; repeatable', collect, [])
     .option('-x, --exclude <selector>', 'remove these nodes from the selection; repeatable', collect, [])
-    .option('-w, --week <week>', 'ISO week, e.g. 2026-W47 (default: the last completed week)', parseWeek);
+    .option('-w, --week <week>', 'ISO week, e.g. 2026-W47 (default: the last completed week)')
+    .option('--weeks <range>', 'a range of ISO weeks, e.g. 2025-W01..2026-W47')
+    .option('--since <week>', 'every week from this one to the last completed one')
+    .option('-y, --yes', 'allow a range longer than maxWeeks')
+    .option('--tz <zone>', 'IANA time zone for cutting weeks (default from the configuration: Europe/Madrid)');
 }
 
 async function setup(flags: SelectionFlags) {
-  const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
-  const week = flags.week ?? lastCompletedWeek(currentInstant(), config.timeZone);
+  const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE), { ...process.env, ...(flags.tz ? { KPI_TIME_ZONE: flags.tz } : {}) });
+  const weeks = resolveWeeks(flags, {
+    lastCompleted: lastCompletedWeek(currentInstant(), config.timeZone, config.weekCutoff),
+    maxWeeks: config.maxWeeks,
+    ...(config.firstWeek ? { firstWeek: firstWeekOf(config)! } : {}),
+  });
   return {
     config,
     selection: {
       select: [...flags.select, ...flags.target.map((target) => (target.startsWith('+') ? target : `+${target}`))],
       exclude: flags.exclude,
-      weeks: [week],
+      weeks,
       ...(flags.nodes ? { nodesDir: resolve(flags.nodes) } : {}),
     },
   };
@@ -110,7 +111,7 @@ export function buildCli(): Command {
       const selected = selectFrom(project, selection);
       const warehouse = await openWarehouse(config, createLogger());
       try {
-        const tasks = await planRun(warehouse, project, selected, selection.weeks);
+        const tasks = await planRun(warehouse, project, selected, selection.weeks, firstWeekOf(config));
         process.stdout.write(`${formatPlan(project.graph, tasks, flags.format)}\n`);
       } finally {
         await warehouse.close();

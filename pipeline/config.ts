@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { IsoWeek } from '../graph/iso-week.ts';
 
 export const CONFIG_FILE = 'kpi.config.json';
 
@@ -23,8 +24,24 @@ const fileSheet = z.object({
   columns: z.record(z.string(), column),
 });
 
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
 const configSchema = z.object({
   timeZone: z.string().default('Europe/Madrid'),
+  /** When a week counts as complete: from this local day and time of the following week (default Monday 00:00). */
+  weekCutoff: z
+    .object({
+      day: z.enum(WEEKDAYS).default('monday'),
+      time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'time is HH:MM, 24-hour'),
+    })
+    .optional(),
+  /** The first week with source data: earlier weeks are never computed, and a lookback into them reads no value. */
+  firstWeek: z
+    .string()
+    .regex(/^\d{4}-W\d{2}$/, 'firstWeek is an ISO week like 2024-W01')
+    .optional(),
+  /** A run of more weeks than this needs --yes. */
+  maxWeeks: z.number().int().min(1).default(104),
   /** Where the embedded warehouse lives (overridden by KPI_STATE_DIR). */
   stateDir: z.string().default('.kpi'),
   /** Where local scorecard workbooks are written (overridden by KPI_SCORECARD_DIR). */
@@ -37,6 +54,11 @@ const configSchema = z.object({
 });
 
 export type SheetColumn = z.infer<typeof column>;
+export type WeekCutoff = NonNullable<z.infer<typeof configSchema>['weekCutoff']>;
+export const WEEKDAY_NUMBERS: Record<WeekCutoff['day'], number> = Object.fromEntries(WEEKDAYS.map((day, index) => [day, index + 1])) as Record<
+  WeekCutoff['day'],
+  number
+>;
 export type SheetSourceConfig = z.infer<typeof fileSheet>;
 
 export interface Config extends z.infer<typeof configSchema> {
@@ -65,11 +87,18 @@ export async function loadConfig(file: string = resolve(CONFIG_FILE), env: NodeJ
     throw new ConfigError(`${file}: ${details}`);
   }
   const root = dirname(resolve(file));
-  const config = parsed.data;
+  const config = { ...parsed.data, timeZone: env.KPI_TIME_ZONE || parsed.data.timeZone };
   try {
     new Intl.DateTimeFormat('en', { timeZone: config.timeZone });
   } catch {
     throw new ConfigError(`${file}: timeZone "${config.timeZone}" is not a known IANA time zone`);
+  }
+  if (config.firstWeek !== undefined) {
+    try {
+      IsoWeek.parse(config.firstWeek);
+    } catch (error) {
+      throw new ConfigError(`${file}: firstWeek: ${(error as Error).message}`);
+    }
   }
   return {
     ...config,

@@ -1,11 +1,22 @@
 import { Temporal } from 'temporal-polyfill';
 import type { WeekContext } from '../graph/declare.ts';
-import { IsoWeek } from '../graph/iso-week.ts';
+import { IsoWeek, WeekFormatError, weekRange } from '../graph/iso-week.ts';
+import { WEEKDAY_NUMBERS } from './config.ts';
+import type { WeekCutoff } from './config.ts';
 
-/** The last ISO week that has fully ended at `now` in `timeZone`. */
-export function lastCompletedWeek(now: Temporal.Instant, timeZone: string): IsoWeek {
-  const today = now.toZonedDateTimeISO(timeZone).toPlainDate();
-  return IsoWeek.containing(today).add(-1);
+/**
+ * The last ISO week that is complete at `now` in `timeZone`. A week ends at Monday 00:00
+ * local; with a cut-off (say Monday 06:00, when the overnight loads have landed) it counts as
+ * complete only from that moment of the following week.
+ */
+export function lastCompletedWeek(now: Temporal.Instant, timeZone: string, cutoff?: WeekCutoff): IsoWeek {
+  const local = now.toZonedDateTimeISO(timeZone);
+  const previous = IsoWeek.containing(local.toPlainDate()).add(-1);
+  if (!cutoff) return previous;
+  const completeFrom = previous.monday
+    .add({ weeks: 1, days: WEEKDAY_NUMBERS[cutoff.day] - 1 })
+    .toZonedDateTime({ timeZone, plainTime: Temporal.PlainTime.from(cutoff.time) });
+  return Temporal.ZonedDateTime.compare(local, completeFrom) >= 0 ? previous : previous.add(-1);
 }
 
 /** The week as a KPI sees it: its days, and its bounds as instants in the configured time zone. */
@@ -31,4 +42,49 @@ export function localTimestamp(now: Temporal.Instant, timeZone: string): string 
 
 export function currentInstant(): Temporal.Instant {
   return Temporal.Now.instant();
+}
+
+export interface WeekFlags {
+  readonly week?: string;
+  /** `2025-W01..2026-W47` */
+  readonly weeks?: string;
+  /** From this week to the last completed one. */
+  readonly since?: string;
+  /** Allow more than the configured maximum number of weeks. */
+  readonly yes?: boolean;
+}
+
+export interface WeekPolicy {
+  readonly lastCompleted: IsoWeek;
+  readonly maxWeeks: number;
+  readonly firstWeek?: IsoWeek;
+}
+
+/** The weeks a command runs for, from `--week`, `--weeks A..B` or `--since A`; default the last completed week. */
+export function resolveWeeks(flags: WeekFlags, policy: WeekPolicy): IsoWeek[] {
+  const given = [flags.week, flags.weeks, flags.since].filter((flag) => flag !== undefined);
+  if (given.length > 1) throw new WeekFormatError('use only one of --week, --weeks and --since');
+  let weeks: IsoWeek[];
+  if (flags.weeks !== undefined) {
+    const [first, last, ...rest] = flags.weeks.split('..');
+    if (first === undefined || last === undefined || rest.length > 0) {
+      throw new WeekFormatError(`"${flags.weeks}" is not a week range; write it as 2025-W01..2026-W47`);
+    }
+    weeks = weekRange(IsoWeek.parse(first), IsoWeek.parse(last));
+  } else if (flags.since !== undefined) {
+    const first = IsoWeek.parse(flags.since);
+    if (first.compare(policy.lastCompleted) > 0) {
+      throw new WeekFormatError(`--since ${first.id} is after the last completed week, ${policy.lastCompleted.id}`);
+    }
+    weeks = weekRange(first, policy.lastCompleted);
+  } else {
+    weeks = [flags.week === undefined ? policy.lastCompleted : IsoWeek.parse(flags.week)];
+  }
+  if (policy.firstWeek && weeks[0]!.compare(policy.firstWeek) < 0) {
+    throw new WeekFormatError(`${weeks[0]!.id} is before the first week with source data, ${policy.firstWeek.id} (firstWeek in the configuration)`);
+  }
+  if (weeks.length > policy.maxWeeks && !flags.yes) {
+    throw new WeekFormatError(`${weeks.length} weeks is more than the ${policy.maxWeeks} allowed without --yes (maxWeeks in the configuration)`);
+  }
+  return weeks;
 }

@@ -18,8 +18,16 @@ export interface TaskResult<V> {
   readonly durationMs?: number;
 }
 
+/** A named limit inside the global one, e.g. one writer per workbook or one Google Sheets call at a time. */
+export interface Pool {
+  readonly name: string;
+  readonly concurrency: number;
+}
+
 export interface ExecuteOptions<V> {
   readonly concurrency: number;
+  /** The pool a task must also get a slot in, if any. */
+  poolOf?(task: Task): Pool | undefined;
   /** Runs one task; what it resolves to is the task's value, what it throws fails it. */
   run(task: Task, signal: AbortSignal): Promise<V>;
   /**
@@ -32,21 +40,32 @@ export interface ExecuteOptions<V> {
 
 /**
  * Runs a task graph: a task starts as soon as every task it depends on has succeeded, up to
- * `concurrency` at a time. A failure blocks its descendants only; every other branch runs
- * to the end. Resolves to one result per task, never rejects for a task's failure.
+ * `concurrency` at a time (and its pool's limit). A failure blocks its descendants only;
+ * every other branch runs to the end. Resolves to one result per task, never rejects for a
+ * task's failure.
  */
 export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): Promise<Map<string, TaskResult<V>>> {
   const queue = new PQueue({ concurrency: options.concurrency });
+  const pools = new Map<string, PQueue>();
   const results = new Map<string, TaskResult<V>>();
   const waitingOn = new Map<string, number>();
   const signal = options.signal ?? new AbortController().signal;
+  let outstanding = 0;
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (finish = resolve));
 
-  const block = (id: string, failed: string) => {
-    for (const next of tasks.outNeighbors(id)) {
-      if (results.has(next)) continue;
-      results.set(next, { task: tasks.getNodeAttributes(next), status: 'blocked', blockedBy: failed });
-      block(next, failed);
+  // A pooled task takes its pool slot first, then a global one, so waiting for a narrow pool
+  // never holds a global slot that another task could use.
+  const enqueue = (task: Task, job: () => Promise<void>): Promise<void> => {
+    const pool = options.poolOf?.(task);
+    if (!pool) return queue.add(job);
+    let poolQueue = pools.get(pool.name);
+    if (!poolQueue) {
+      poolQueue = new PQueue({ concurrency: pool.concurrency });
+      pools.set(pool.name, poolQueue);
     }
+    const narrow = poolQueue;
+    return narrow.add(() => queue.add(job));
   };
 
   const settle = async (result: TaskResult<V>): Promise<TaskResult<V>> => {
@@ -56,42 +75,54 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
       return result;
     } catch (error) {
       if (result.status === 'failed') return result;
-      const failed: TaskResult<V> = { ...result, status: 'failed', error: coerceError(error) };
+      const { value: _discarded, ...rest } = result;
+      const failed: TaskResult<V> = { ...rest, status: 'failed', error: coerceError(error) };
       await options.settle(failed).catch(() => undefined);
       return failed;
     }
   };
 
+  const block = (id: string, failed: string) => {
+    for (const next of tasks.outNeighbors(id)) {
+      if (results.has(next)) continue;
+      results.set(next, { task: tasks.getNodeAttributes(next), status: 'blocked', blockedBy: failed });
+      block(next, failed);
+    }
+  };
+
+  const runTask = async (task: Task): Promise<TaskResult<V>> => {
+    const startedAt = Temporal.Now.instant();
+    const start = performance.now();
+    const timing = () => ({ startedAt, finishedAt: Temporal.Now.instant(), durationMs: performance.now() - start });
+    try {
+      signal.throwIfAborted();
+      const value = await options.run(task, signal);
+      return settle({ task, status: 'succeeded', value, ...timing() });
+    } catch (error) {
+      return settle({ task, status: 'failed', error: coerceError(error), ...timing() });
+    }
+  };
+
   const schedule = (id: string) => {
-    const task = tasks.getNodeAttributes(id);
-    void queue.add(async () => {
-      if (results.has(id)) return;
-      const startedAt = Temporal.Now.instant();
-      const start = performance.now();
-      let result: TaskResult<V>;
-      try {
-        signal.throwIfAborted();
-        const value = await options.run(task, signal);
-        result = { task, status: 'succeeded', value, startedAt, finishedAt: Temporal.Now.instant(), durationMs: performance.now() - start };
-      } catch (error) {
-        result = { task, status: 'failed', error: coerceError(error), startedAt, finishedAt: Temporal.Now.instant(), durationMs: performance.now() - start };
-      }
-      result = await settle(result);
+    outstanding++;
+    void enqueue(tasks.getNodeAttributes(id), async () => {
+      const result = await runTask(tasks.getNodeAttributes(id));
       results.set(id, result);
-      if (result.status === 'failed') {
-        block(id, id);
-        return;
+      if (result.status === 'failed') block(id, id);
+      else {
+        for (const next of tasks.outNeighbors(id)) {
+          const remaining = waitingOn.get(next)! - 1;
+          waitingOn.set(next, remaining);
+          if (remaining === 0) schedule(next);
+        }
       }
-      for (const next of tasks.outNeighbors(id)) {
-        const remaining = waitingOn.get(next)! - 1;
-        waitingOn.set(next, remaining);
-        if (remaining === 0) schedule(next);
-      }
+      if (--outstanding === 0) finish();
     });
   };
 
   tasks.forEachNode((id) => waitingOn.set(id, tasks.inDegree(id)));
   for (const [id, count] of [...waitingOn].sort(([a], [b]) => a.localeCompare(b))) if (count === 0) schedule(id);
-  await queue.onIdle();
+  if (outstanding === 0) finish();
+  await finished;
   return results;
 }

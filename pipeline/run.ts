@@ -1,5 +1,5 @@
 import { kpiNumberLabel } from '../graph/ids.ts';
-import type { IsoWeek } from '../graph/iso-week.ts';
+import { IsoWeek } from '../graph/iso-week.ts';
 import { planTasks } from '../graph/plan.ts';
 import type { TaskGraph } from '../graph/plan.ts';
 import { selectNodes } from '../graph/select.ts';
@@ -56,7 +56,13 @@ export function selectFrom(project: Project, selection: Pick<Selection, 'select'
 }
 
 /** Plans the selected nodes for the weeks against what the warehouse already holds. */
-export async function planRun(warehouse: Warehouse, project: Project, selected: ReadonlySet<string>, weeks: readonly IsoWeek[]): Promise<TaskGraph> {
+export async function planRun(
+  warehouse: Warehouse,
+  project: Project,
+  selected: ReadonlySet<string>,
+  weeks: readonly IsoWeek[],
+  firstWeek?: IsoWeek,
+): Promise<TaskGraph> {
   const stored = new Set<string>();
   for (const domain of project.domains) {
     await ensureScorecardTable(warehouse.db, domain);
@@ -66,6 +72,7 @@ export async function planRun(warehouse: Warehouse, project: Project, selected: 
     graph: project.graph,
     selected,
     weeks,
+    ...(firstWeek ? { firstWeek } : {}),
     isStored: (nodeId, week) => {
       const node = project.graph.getNodeAttributes(nodeId);
       return node.kind === 'kpi' && stored.has(`${node.declaration.domain}:${kpiNumberLabel(node.declaration.number)}@${week.id}`);
@@ -92,7 +99,7 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
     log,
   });
   try {
-    const tasks = await planRun(warehouse, project, selected, options.weeks);
+    const tasks = await planRun(warehouse, project, selected, options.weeks, firstWeekOf(options.config));
     const printDate = localTimestamp(currentInstant(), options.config.timeZone);
     await startRun(warehouse.db, {
       runId,
@@ -105,6 +112,8 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
 
     const results = await execute<TaskValue>(tasks, {
       concurrency: options.concurrency,
+      // One writer per scorecard: publishes of several weeks rewrite the same workbook.
+      poolOf: (task) => (task.node.kind === 'publish' ? { name: `publish:${task.node.declaration.domain}`, concurrency: 1 } : undefined),
       ...(options.signal ? { signal: options.signal } : {}),
       run: (task, signal) => {
         log.debug({ node: task.node.id, week: task.week?.id }, 'start');
@@ -176,6 +185,10 @@ function orderResults(tasks: TaskGraph, results: Map<string, TaskResult<TaskValu
     const result = results.get(id);
     return result ? [result] : [];
   });
+}
+
+export function firstWeekOf(config: Config): IsoWeek | undefined {
+  return config.firstWeek === undefined ? undefined : IsoWeek.parse(config.firstWeek);
 }
 
 function capitalise(text: string): string {

@@ -142,6 +142,10 @@ export class TaskRunner {
         const upstream = this.options.graph.getNodeAttributes(input.kpi);
         if (upstream.kind !== 'kpi') throw new Error(`input ${input.kpi} is not a KPI`);
         const weeks = Array.from({ length: input.weeks }, (_, back) => week.add(back - input.weeks + 1));
+        const firstWeek = this.options.config.firstWeek;
+        if (firstWeek !== undefined && weeks[0]!.id < firstWeek) {
+          log.warn({ input: input.kpi, from: weeks[0]!.id, firstWeek }, `reads ${input.kpi} from ${weeks[0]!.id}, before the first week with source data (${firstWeek}): those weeks have no value`);
+        }
         return readKpiValues(db, upstream.declaration.domain, upstream.declaration.number, weeks);
       }
     }

@@ -238,3 +238,45 @@ function instant(text: string): Temporal.Instant {
 function overlap(a: { start: Temporal.Instant; end: Temporal.Instant }, b: { start: Temporal.Instant; end: Temporal.Instant }): boolean {
   return Temporal.Instant.compare(a.start, b.end) < 0 && Temporal.Instant.compare(b.start, a.end) < 0;
 }
+
+describe('weeks on the command line', () => {
+  test('run --select success.kpi05 --week 2026-W10 on an empty warehouse computes kpi06 for W07..W10 first', async () => {
+    const environment = await createEnvironment();
+    try {
+      const result = await runCli(['run', '--select', 'success.kpi05', '--week', '2026-W10'], environment.env);
+      assert.equal(result.code, 0, result.stderr);
+      const lines = result.stdout.split('\n');
+      const position = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
+      const kpi05 = position(/^success\.kpi05\s+2026-W10\s+succeeded/);
+      assert.ok(kpi05 > 0);
+      for (const week of ['2026-W07', '2026-W08', '2026-W09', '2026-W10']) {
+        const kpi06 = position(new RegExp(`^success\\.kpi06\\s+${week}\\s+succeeded`));
+        assert.ok(kpi06 > 0 && kpi06 < kpi05, `kpi06 ${week} is listed before kpi05`);
+      }
+      assert.doesNotMatch(result.stdout, /success\.kpi(16|32)/, 'only what kpi05 needs');
+    } finally {
+      await environment.cleanup();
+    }
+  });
+
+  const invalid: [string, string[], RegExp][] = [
+    ['a week 53 that 2025 does not have', ['--week', '2025-W53'], /2025 has weeks W01 to W52/],
+    ['a reversed range', ['--weeks', '2026-W10..2026-W01'], /reversed/],
+    ['a long range without --yes', ['--weeks', '2024-W01..2026-W47'], /more than the 104 allowed without --yes/],
+    ['a week before the source data', ['--week', '2023-W40'], /before the first week with source data/],
+    ['an unknown time zone', ['--tz', 'Mars/Olympus'], /not a known IANA time zone/],
+  ];
+  for (const [name, args, message] of invalid) {
+    test(`exit 2, nothing written: ${name}`, async () => {
+      const environment = await createEnvironment();
+      try {
+        const result = await runCli(['run', '--target', 'success.publish', ...args], environment.env);
+        assert.equal(result.code, 2, result.stderr);
+        assert.match(result.stderr, message);
+        assert.equal(existsSync(join(environment.dir, 'state')), false);
+      } finally {
+        await environment.cleanup();
+      }
+    });
+  }
+});

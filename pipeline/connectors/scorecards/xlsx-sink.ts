@@ -3,7 +3,7 @@ import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { FIRST_WEEK_COLUMN, HEADER_ROW, planWeekColumn } from './layout.ts';
-import type { TabSnapshot, WeekColumn } from './layout.ts';
+import type { TabSnapshot } from './layout.ts';
 import type { PublishReport, ScorecardSink } from './scorecard-sink.ts';
 
 /** The embedded default: one workbook per domain, `<dir>/<domain>.xlsx`, in the scorecard layout. */

@@ -15,7 +15,7 @@ export interface LoadedDeclaration {
 }
 
 export type PipelineNode =
-  | { readonly kind: 'table'; readonly id: string; readonly table: string }
+  | { readonly kind: 'table'; readonly id: string; readonly table: string; readonly changeColumn?: string }
   | { readonly kind: 'sheet'; readonly id: string; readonly source: string }
   | { readonly kind: 'kpi'; readonly id: string; readonly file: string; readonly declaration: KpiDeclaration }
   | { readonly kind: 'publish'; readonly id: string; readonly file: string; readonly declaration: PublishDeclaration };
@@ -148,8 +148,16 @@ function addInputEdge(
       if (!isValidTableName(input.table)) {
         return `table "${input.table}" must be written schema.table in lower case letters, digits and _`;
       }
+      if (input.changeColumn !== undefined && !isValidName(input.changeColumn)) {
+        return `change column "${input.changeColumn}" must be lower case letters, digits and _`;
+      }
       const id = tableId(input.table);
-      graph.mergeNode(id, { kind: 'table', id, table: input.table });
+      const declared = graph.hasNode(id) ? (graph.getNodeAttributes(id) as { changeColumn?: string }).changeColumn : undefined;
+      if (declared !== undefined && input.changeColumn !== undefined && declared !== input.changeColumn) {
+        return `table "${input.table}" is declared elsewhere with change column "${declared}", here with "${input.changeColumn}"`;
+      }
+      const changeColumn = input.changeColumn ?? declared;
+      graph.mergeNode(id, changeColumn === undefined ? { kind: 'table', id, table: input.table } : { kind: 'table', id, table: input.table, changeColumn });
       graph.mergeDirectedEdge(id, target, { input: name, weeks: 1 });
       return undefined;
     }
@@ -170,7 +178,12 @@ function addInputEdge(
       const upstream = graph.hasNode(input.kpi) ? graph.getNodeAttributes(input.kpi) : undefined;
       if (upstream?.kind !== 'kpi') return `unknown KPI "${input.kpi}"`;
       if (input.kpi === target) return 'a KPI cannot read its own values';
-      graph.mergeDirectedEdge(input.kpi, target, { input: name, weeks: input.weeks });
+      // Two inputs may read the same KPI (this week, and a 4-week window): the edge keeps the widest window.
+      const existing = graph.hasDirectedEdge(input.kpi, target) ? graph.getDirectedEdgeAttributes(input.kpi, target) : undefined;
+      graph.mergeDirectedEdge(input.kpi, target, {
+        input: existing ? `${existing.input},${name}` : name,
+        weeks: Math.max(existing?.weeks ?? 0, input.weeks),
+      });
       return undefined;
     }
     default:

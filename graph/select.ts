@@ -26,6 +26,9 @@ export function parseSelector(text: string): Selector {
     );
   }
   const [, at, up, pattern, down] = match;
+  if (/^\d+$/.test(pattern) && down !== undefined) {
+    throw new SelectorError(`bad selector "${text}": a depth needs a node, e.g. ${pattern}+success.kpi05`);
+  }
   const depth = (digits: string | undefined) => (digits === undefined ? undefined : digits === '' ? Infinity : Number(digits));
   if (at && (up !== undefined || down !== undefined)) {
     throw new SelectorError(`bad selector "${text}": @ cannot be combined with + operators`);

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Unit } from '../../../graph/declare.ts';
+import { FIRST_KPI_ROW, FIRST_WEEK_COLUMN, HEADER_ROW, NUMBER_FORMATS, planWeekColumn, tabName } from '../../../pipeline/connectors/scorecards/layout.ts';
+import type { CellWrite, LayoutPlan, TabSnapshot, WeekColumn } from '../../../pipeline/connectors/scorecards/layout.ts';
+
+const EMPTY: TabSnapshot = { headerRow: [], kpiColumn: [] };
+
+function week(header: string, ...kpis: [number: string, unit: Unit, value: number | null][]): WeekColumn {
+  return { header, kpis: kpis.map(([number, unit, value]) => ({ number, name: `KPI ${number}`, unit, value })) };
+}
+
+/** The write to one cell; fails when there is none or more than one. */
+function writeAt(plan: LayoutPlan, row: number, column: number): CellWrite {
+  const found = plan.writes.filter((write) => write.row === row && write.column === column);
+  assert.equal(found.length, 1, `one write to row ${row}, column ${column}; got ${JSON.stringify(found)}`);
+  return found[0]!;
+}
+
+const rowsWritten = (plan: LayoutPlan) => [...new Set(plan.writes.map((write) => write.row))].sort((a, b) => a - b);
+
+describe('planWeekColumn: the week column', () => {
+  test('the layout constants match the design: row 1 headers, KPIs from row 2, weeks from column C', () => {
+    assert.deepEqual([HEADER_ROW, FIRST_KPI_ROW, FIRST_WEEK_COLUMN], [1, 2, 3]);
+    assert.equal(tabName(2026), 'sc2026');
+  });
+
+  test('an empty tab: headers, the week in column C, one row per KPI from row 2', () => {
+    const plan = planWeekColumn(EMPTY, week('2026-11-22', ['05', 'decimal', 1.5], ['06', 'integer', 7]));
+    assert.equal(plan.weekColumn, 3);
+    assert.equal(plan.insertColumnAt, undefined);
+    assert.ok(!('insertColumnAt' in plan));
+    assert.deepEqual(plan.addedRows, ['05', '06']);
+    assert.deepEqual(plan.writes, [
+      { row: 1, column: 1, value: 'KPI', bold: true },
+      { row: 1, column: 2, value: 'Name', bold: true },
+      { row: 1, column: 3, value: '2026-11-22', bold: true },
+      { row: 2, column: 1, value: '05' },
+      { row: 2, column: 2, value: 'KPI 05' },
+      { row: 2, column: 3, value: 1.5, numberFormat: '0.00' },
+      { row: 3, column: 1, value: '06' },
+      { row: 3, column: 2, value: 'KPI 06' },
+      { row: 3, column: 3, value: 7, numberFormat: '0' },
+    ]);
+  });
+
+  test('a new week after the existing ones is appended after the last', () => {
+    const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', '2026-11-08', '2026-11-15'], kpiColumn: ['KPI', '05'] };
+    const plan = planWeekColumn(snapshot, week('2026-11-22', ['05', 'decimal', 2]));
+    assert.equal(plan.weekColumn, 5);
+    assert.equal(plan.insertColumnAt, undefined);
+    assert.equal(writeAt(plan, 1, 5).value, '2026-11-22');
+    assert.equal(writeAt(plan, 2, 5).value, 2);
+    assert.deepEqual(plan.addedRows, []);
+  });
+
+  test('a new week goes right after the last used header, even with empty cells after it', () => {
+    const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', '2026-11-08', null, '2026-11-15', '', null], kpiColumn: [] };
+    assert.equal(planWeekColumn(snapshot, week('2026-11-22')).weekColumn, 6);
+  });
+
+  test('a week older than every existing one gets a column inserted before them', () => {
+    const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', '2026-11-08', '2026-11-15'], kpiColumn: ['KPI', '05'] };
+    const plan = planWeekColumn(snapshot, week('2026-11-01', ['05', 'decimal', 1]));
+    assert.equal(plan.insertColumnAt, 3);
+    assert.equal(plan.weekColumn, 3);
+    assert.equal(writeAt(plan, 1, 3).value, '2026-11-01');
+    assert.equal(writeAt(plan, 2, 3).value, 1);
+  });
+
+  test('a week between existing ones gets a column inserted in date order', () => {
+    const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', '2026-11-01', '2026-11-15', '2026-11-22'], kpiColumn: [] };
+    const plan = planWeekColumn(snapshot, week('2026-11-08'));
+    assert.equal(plan.insertColumnAt, 4);
+    assert.equal(plan.weekColumn, 4);
+  });
+
+  test('an existing week column is reused, nothing inserted', () => {
+    const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', '2026-11-08', '2026-11-15', '2026-11-22'], kpiColumn: ['KPI', '05'] };
+    const plan = planWeekColumn(snapshot, week('2026-11-15', ['05', 'decimal', 3]));
+    assert.equal(plan.weekColumn, 4);
+    assert.equal(plan.insertColumnAt, undefined);
+    assert.equal(writeAt(plan, 1, 4).value, '2026-11-15');
+    assert.equal(writeAt(plan, 2, 4).value, 3);
+  });
+
+  test('a header written as a date-time or with spaces still matches its day', () => {
+    const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', ' 2026-11-08 ', '2026-11-15T00:00:00.000Z'], kpiColumn: [] };
+    assert.equal(planWeekColumn(snapshot, week('2026-11-08')).weekColumn, 3);
+    const plan = planWeekColumn(snapshot, week('2026-11-15'));
+    assert.equal(plan.weekColumn, 4);
+    assert.equal(plan.insertColumnAt, undefined);
+  });
+
+  test('writes only row 1 headers and the week column, never another week', () => {
+    const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', '2026-11-08', '2026-11-15'], kpiColumn: ['KPI', '05', '06'] };
+    const plan = planWeekColumn(snapshot, week('2026-11-15', ['05', 'decimal', 1], ['06', 'integer', 2]));
+    assert.deepEqual([...new Set(plan.writes.map((write) => write.column))].sort(), [1, 2, 4]);
+  });
+});
+
+describe('planWeekColumn: the KPI rows', () => {
+  test('existing rows are found by number: 5, 05 and 5.0 all name KPI 05', () => {
+    for (const written of ['5', '05', '5.0', ' 5 ', '5.00']) {
+      const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', '2026-11-15'], kpiColumn: ['KPI', '32', written, '06'] };
+      const plan = planWeekColumn(snapshot, week('2026-11-22', ['05', 'decimal', 4.25], ['06', 'integer', 9], ['32', 'percent', 0.1]));
+      assert.deepEqual(plan.addedRows, [], `"${written}"`);
+      assert.equal(writeAt(plan, 3, 4).value, 4.25, `"${written}"`);
+      assert.equal(writeAt(plan, 4, 4).value, 9);
+      assert.equal(writeAt(plan, 2, 4).value, 0.1);
+      assert.deepEqual(rowsWritten(plan), [1, 2, 3, 4]);
+    }
+  });
+
+  test('a missing KPI gets a row after the last non-empty one', () => {
+    const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', '2026-11-15'], kpiColumn: ['KPI', '05', '06', null, '32', '', null] };
+    const plan = planWeekColumn(snapshot, week('2026-11-22', ['05', 'decimal', 1], ['16', 'integer', 2], ['17', 'integer', 3]));
+    assert.deepEqual(plan.addedRows, ['16', '17']);
+    assert.equal(plan.weekColumn, 4);
+    assert.deepEqual([writeAt(plan, 6, 1).value, writeAt(plan, 6, 2).value, writeAt(plan, 6, 4).value], ['16', 'KPI 16', 2]);
+    assert.deepEqual([writeAt(plan, 7, 1).value, writeAt(plan, 7, 4).value], ['17', 3]);
+    assert.equal(writeAt(plan, 2, 4).value, 1);
+  });
+
+  test('manual rows (text in column A) are never overwritten; new rows go below them', () => {
+    const kpiColumn = ['KPI', '05', 'Notes', '06', 'Source: CS weekly report', '5a', null];
+    const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', '2026-11-15'], kpiColumn };
+    const plan = planWeekColumn(snapshot, week('2026-11-22', ['05', 'decimal', 1], ['06', 'integer', 2], ['07', 'integer', 3]));
+    for (const manual of [3, 5, 6]) assert.ok(!plan.writes.some((write) => write.row === manual), `row ${manual} (${kpiColumn[manual - 1]}) is left alone`);
+    assert.deepEqual(plan.addedRows, ['07']);
+    assert.equal(writeAt(plan, 7, 1).value, '07');
+    assert.deepEqual(rowsWritten(plan), [1, 2, 4, 7]);
+  });
+
+  test('a KPI number in row 1 is a header, not a KPI row', () => {
+    const plan = planWeekColumn({ headerRow: ['5'], kpiColumn: ['5'] }, week('2026-11-22', ['05', 'decimal', 1]));
+    assert.deepEqual(plan.addedRows, ['05']);
+    assert.equal(writeAt(plan, 2, 1).value, '05');
+  });
+
+  test('when a number appears twice in column A, the first row is used', () => {
+    const plan = planWeekColumn({ headerRow: [], kpiColumn: ['KPI', '05', '5'] }, week('2026-11-22', ['05', 'decimal', 1]));
+    assert.equal(writeAt(plan, 2, 3).value, 1);
+    assert.deepEqual(rowsWritten(plan), [1, 2]);
+  });
+
+  test('number formats follow the unit; a missing value is written as an empty cell', () => {
+    const plan = planWeekColumn(EMPTY, week('2026-11-22', ['01', 'integer', 1], ['02', 'decimal', 1.5], ['03', 'percent', 0.25], ['04', 'currency', 1234.5], ['05', 'integer', null]));
+    assert.deepEqual(
+      [2, 3, 4, 5, 6].map((row) => writeAt(plan, row, 3).numberFormat),
+      ['0', '0.00', '0.0%', '#,##0.00', '0'],
+    );
+    assert.deepEqual(NUMBER_FORMATS, { integer: '0', decimal: '0.00', percent: '0.0%', currency: '#,##0.00' });
+    assert.equal(writeAt(plan, 6, 3).value, null);
+  });
+});
+
+describe('planWeekColumn: repeatable', () => {
+  test('the same input twice gives the same plan, and the snapshot is not changed', () => {
+    const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', '2026-11-08', '2026-11-22'], kpiColumn: ['KPI', '5', 'Notes', '32'] };
+    const column = week('2026-11-15', ['05', 'decimal', 1], ['16', 'integer', 2], ['32', 'percent', 0.5]);
+    const before = structuredClone(snapshot);
+    const first = planWeekColumn(snapshot, column);
+    const second = planWeekColumn(snapshot, column);
+    assert.deepEqual(second, first);
+    assert.deepEqual(snapshot, before);
+    assert.equal(first.insertColumnAt, 4);
+    assert.deepEqual(first.addedRows, ['16']);
+  });
+
+  test('publishing onto the sheet the first plan produced reuses its column and rows', () => {
+    const column = week('2026-11-22', ['05', 'decimal', 1], ['06', 'integer', 2]);
+    const first = planWeekColumn(EMPTY, column);
+    // The tab after applying the first plan: row 1 and column A as written.
+    const headerRow: (string | null)[] = [];
+    const kpiColumn: (string | null)[] = [];
+    for (const write of first.writes) {
+      if (write.row === 1) headerRow[write.column - 1] = String(write.value);
+      if (write.column === 1) kpiColumn[write.row - 1] = String(write.value);
+    }
+    const second = planWeekColumn({ headerRow: Array.from(headerRow, (cell) => cell ?? null), kpiColumn: Array.from(kpiColumn, (cell) => cell ?? null) }, column);
+    assert.deepEqual(second.addedRows, []);
+    assert.equal(second.insertColumnAt, undefined);
+    assert.deepEqual(second.writes, first.writes);
+  });
+});

@@ -16,6 +16,12 @@ export interface TableInput {
   readonly kind: 'table';
   /** `schema.table` in the warehouse. */
   readonly table: string;
+  /**
+   * A column that grows whenever a row is added or changed (`updated_at`, a load id). The
+   * table's freshness fingerprint is its row count plus the column's maximum; without one, the
+   * row count alone, which misses an update in place.
+   */
+  readonly changeColumn?: string;
 }
 
 export interface SheetInput {
@@ -35,8 +41,8 @@ export interface KpiInput {
 export type InputDeclaration = TableInput | SheetInput | KpiInput;
 
 /** A warehouse table: a Kysely query builder over it and a reference for raw SQL. */
-export function table(name: string): TableInput {
-  return { kind: 'table', table: name };
+export function table(name: string, options: { changeColumn?: string } = {}): TableInput {
+  return options.changeColumn === undefined ? { kind: 'table', table: name } : { kind: 'table', table: name, changeColumn: options.changeColumn };
 }
 
 /** A spreadsheet range, read once per run and registered as a DuckDB table. */

@@ -30,6 +30,8 @@ export interface PlanRequest {
   readonly graph: PipelineGraph;
   readonly selected: ReadonlySet<string>;
   readonly weeks: readonly IsoWeek[];
+  /** Exactly these node-weeks instead of every selected node for every week (a retry). */
+  readonly only?: readonly { readonly nodeId: string; readonly week: IsoWeek }[];
   /** Whether the warehouse already holds a value of this KPI for this week. */
   readonly isStored: (nodeId: string, week: IsoWeek) => boolean;
   /** The first week with source data: a lookback into earlier weeks reads no value rather than computing one. */
@@ -46,7 +48,7 @@ export function taskId(nodeId: string, week?: IsoWeek): string {
  * added (reason `lookback`) so they are computed first; stored ones are read, not rerun.
  */
 export function planTasks(request: PlanRequest): TaskGraph {
-  const { graph, selected, weeks, isStored, firstWeek } = request;
+  const { graph, selected, weeks, isStored, firstWeek, only } = request;
   const tasks: TaskGraph = new DirectedGraph();
   const pending: Task[] = [];
 
@@ -60,11 +62,10 @@ export function planTasks(request: PlanRequest): TaskGraph {
     return id;
   };
 
-  for (const week of weeks) {
-    for (const id of selected) {
-      const node = graph.getNodeAttributes(id);
-      if (node.kind === 'kpi' || node.kind === 'publish') addTask(node, week, { kind: 'selected' });
-    }
+  const seeds = only ?? weeks.flatMap((week) => [...selected].map((nodeId) => ({ nodeId, week })));
+  for (const { nodeId, week } of seeds) {
+    const node = graph.getNodeAttributes(nodeId);
+    if (node.kind === 'kpi' || node.kind === 'publish') addTask(node, week, { kind: 'selected' });
   }
   // Selected tasks come first so that a week both selected and read by another is `selected`.
   for (let next = 0; next < pending.length; next++) {

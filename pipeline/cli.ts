@@ -10,14 +10,19 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { DefinitionError, SelectorError } from '../graph/errors.ts';
 import { WeekFormatError } from '../graph/iso-week.ts';
 import { CONFIG_FILE, ConfigError, loadConfig } from './config.ts';
+import type { Config } from './config.ts';
 import { openWarehouse } from './connectors/warehouse/warehouse.ts';
+import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { currentInstant, lastCompletedWeek, resolveWeeks } from './dates.ts';
 import type { WeekFlags } from './dates.ts';
 import { createLogger } from './log.ts';
 import { PLAN_FORMATS, formatPlan } from './plan-format.ts';
 import type { PlanFormat } from './plan-format.ts';
 import { loadProject } from './project.ts';
-import { firstWeekOf, planRun, runPipeline, selectFrom } from './run.ts';
+import { explainPlan, firstWeekOf, retryTasks, runPipeline } from './run.ts';
+import type { RunOptions } from './run.ts';
+import { latestNodeRuns, nodeHistory, runHistory } from './ledger.ts';
+import { formatNodeRuns, formatRuns } from './reports.ts';
 import { formatSummary } from './summary.ts';
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
@@ -71,51 +76,119 @@ async function setup(flags: SelectionFlags) {
   };
 }
 
+/** Runs a pipeline with Ctrl-C wired to a graceful stop, prints the summary, sets the exit code. */
+async function runAndReport(options: Omit<RunOptions, 'log' | 'signal'>): Promise<void> {
+  const controller = new AbortController();
+  const interrupt = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    const outcome = await runPipeline({ ...options, log: createLogger(), signal: controller.signal });
+    process.stdout.write(`${formatSummary(outcome.tasks, outcome.results)}\n`);
+    process.exitCode = controller.signal.aborted ? EXIT.interrupted : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
+
+/** Opens the warehouse only for the time of `work`. */
+async function withWarehouse<T>(config: Config, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
+  const warehouse = await openWarehouse(config, createLogger());
+  try {
+    return await work(warehouse);
+  } finally {
+    await warehouse.close();
+  }
+}
+
+const commandLine = () => process.argv.slice(2).join(' ');
+
 export function buildCli(): Command {
   const program = new Command('kpi')
     .description('KPI Factory: weekly KPIs as a dependency graph, stored in the warehouse, published as scorecards')
     .exitOverride()
     .showHelpAfterError();
 
-  withSelection(program.command('run').description('compute the selected KPIs for a week and publish'))
+  withSelection(program.command('run').description('compute what is stale in the selection for the week(s), store it and publish'))
     .option('-c, --concurrency <n>', 'tasks run at the same time', parseConcurrency)
-    .action(async (flags: SelectionFlags & { concurrency?: number }) => {
+    .option('--force [selectors]', 'rerun even what is fresh: everything selected, or only these selectors (comma-separated)')
+    .action(async (flags: SelectionFlags & { concurrency?: number; force?: boolean | string }) => {
       const { config, selection } = await setup(flags);
-      const log = createLogger();
-      const controller = new AbortController();
-      const interrupt = () => controller.abort(new Error('interrupted'));
-      process.once('SIGINT', interrupt);
-      process.once('SIGTERM', interrupt);
-      try {
-        const outcome = await runPipeline({
-          ...selection,
-          config,
-          log,
-          concurrency: flags.concurrency ?? config.concurrency,
-          command: `run ${process.argv.slice(3).join(' ')}`.trim(),
-          signal: controller.signal,
-        });
-        process.stdout.write(`${formatSummary(outcome.tasks, outcome.results)}\n`);
-        process.exitCode = controller.signal.aborted ? EXIT.interrupted : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
-      } finally {
-        process.off('SIGINT', interrupt);
-        process.off('SIGTERM', interrupt);
-      }
+      await runAndReport({
+        ...selection,
+        config,
+        concurrency: flags.concurrency ?? config.concurrency,
+        command: commandLine(),
+        ...(flags.force === undefined ? {} : { force: flags.force === true ? true : collect(String(flags.force), []) }),
+      });
     });
 
-  withSelection(program.command('plan').description('show the DAG level by level, as it would run'))
+  withSelection(program.command('plan').description('show the tasks level by level, each fresh or stale and why, without running anything'))
     .addOption(new Option('-f, --format <format>', 'output format').choices(PLAN_FORMATS).default('text'))
-    .action(async (flags: SelectionFlags & { format: PlanFormat }) => {
+    .option('--force [selectors]', 'show the plan as run --force would')
+    .action(async (flags: SelectionFlags & { format: PlanFormat; force?: boolean | string }) => {
       const { config, selection } = await setup(flags);
-      const project = await loadProject(config, selection.nodesDir);
-      const selected = selectFrom(project, selection);
-      const warehouse = await openWarehouse(config, createLogger());
-      try {
-        const tasks = await planRun(warehouse, project, selected, selection.weeks, firstWeekOf(config));
-        process.stdout.write(`${formatPlan(project.graph, tasks, flags.format)}\n`);
-      } finally {
-        await warehouse.close();
+      const { project, tasks, predictions } = await explainPlan({
+        ...selection,
+        config,
+        log: createLogger(),
+        ...(flags.force === undefined ? {} : { force: flags.force === true ? true : collect(String(flags.force), []) }),
+      });
+      process.stdout.write(`${formatPlan(project.graph, tasks, predictions, flags.format)}\n`);
+    });
+
+  program
+    .command('retry')
+    .argument('[run-id]', 'the run to retry (default: the latest)')
+    .description('rerun the failed and blocked nodes of a run, for the same weeks, with the current code')
+    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
+    .option('--nodes <dir>', 'nodes folder (default from the configuration: nodes/)')
+    .option('-c, --concurrency <n>', 'tasks run at the same time', parseConcurrency)
+    .action(async (runId: string | undefined, flags: { config?: string; nodes?: string; concurrency?: number }) => {
+      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const nodesDir = flags.nodes ? resolve(flags.nodes) : undefined;
+      const { run, only } = await retryTasks(config, await loadProject(config, nodesDir), createLogger(), runId);
+      if (only.length === 0) {
+        process.stdout.write(`run ${run.run_id} (${run.status}) has nothing failed or blocked to retry\n`);
+        return;
       }
+      await runAndReport({
+        config,
+        select: [],
+        exclude: [],
+        weeks: [],
+        only,
+        concurrency: flags.concurrency ?? config.concurrency,
+        command: commandLine(),
+        ...(nodesDir ? { nodesDir } : {}),
+      });
+    });
+
+  program
+    .command('status')
+    .description('per node: the latest run, its week, status, value, when and how long')
+    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
+    .action(async (flags: { config?: string }) => {
+      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const rows = await withWarehouse(config, (warehouse) => latestNodeRuns(warehouse.db, config.timeZone));
+      process.stdout.write(`${formatNodeRuns(rows, 'status')}\n`);
+    });
+
+  program
+    .command('history')
+    .description('past runs, newest first; with --node, the runs of one node')
+    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
+    .option('--node <id>', 'one node, e.g. success.kpi06')
+    .option('--limit <n>', 'how many rows', parseConcurrency, 20)
+    .action(async (flags: { config?: string; node?: string; limit: number }) => {
+      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const text = await withWarehouse(config, async (warehouse) =>
+        flags.node === undefined
+          ? formatRuns(await runHistory(warehouse.db, flags.limit, config.timeZone))
+          : formatNodeRuns(await nodeHistory(warehouse.db, flags.node, flags.limit, config.timeZone), 'history'),
+      );
+      process.stdout.write(`${text}\n`);
     });
 
   return program;

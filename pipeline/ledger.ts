@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { Temporal } from 'temporal-polyfill';
+import { fingerprintHash } from './fingerprint.ts';
+import type { Fingerprint, History } from './fingerprint.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Db = Kysely<any>;
@@ -13,6 +16,7 @@ export interface RunRecord {
   readonly selection: string;
   readonly weeks: string;
   readonly concurrency: number;
+  readonly codeVersion?: string;
 }
 
 export interface NodeRunRecord {
@@ -20,12 +24,15 @@ export interface NodeRunRecord {
   readonly taskId: string;
   readonly nodeId: string;
   readonly week?: string;
-  readonly status: 'succeeded' | 'failed' | 'blocked';
+  readonly status: 'succeeded' | 'fresh' | 'failed' | 'blocked';
   readonly startedAt?: Temporal.Instant;
   readonly finishedAt?: Temporal.Instant;
   readonly durationMs?: number;
   readonly value?: number | null;
   readonly error?: string;
+  readonly fingerprint?: Fingerprint;
+  /** Why it ran (or `fresh`). */
+  readonly reason?: string;
 }
 
 /** Sortable and readable: `20261123T221503Z-3f9a1c`. */
@@ -43,6 +50,7 @@ export async function startRun(db: Db, run: RunRecord): Promise<void> {
       selection: run.selection,
       weeks: run.weeks,
       concurrency: run.concurrency,
+      code_version: run.codeVersion ?? null,
       status: 'running',
       started_at: Temporal.Now.instant().toString(),
     })
@@ -72,6 +80,124 @@ export async function recordNodeRun(db: Db, record: NodeRunRecord): Promise<void
       duration_ms: record.durationMs === undefined ? null : Math.round(record.durationMs),
       value: record.value ?? null,
       error: record.error ?? null,
+      fingerprint: record.fingerprint ? fingerprintHash(record.fingerprint) : null,
+      fingerprint_parts: record.fingerprint ? JSON.stringify(record.fingerprint) : null,
+      reason: record.reason ?? null,
     })
     .execute();
+}
+
+/** For each task, its latest successful (or fresh) node-run's fingerprint and its latest status. */
+export async function loadHistory(db: Db, taskIds: readonly string[]): Promise<Map<string, History>> {
+  const history = new Map<string, History>();
+  if (taskIds.length === 0) return history;
+  const successes: { task_id: string; fingerprint: string | null; fingerprint_parts: unknown }[] = await db
+    .selectFrom('kpi_ledger.node_runs')
+    .distinctOn('task_id')
+    .select(['task_id', 'fingerprint', 'fingerprint_parts'])
+    .where('task_id', 'in', taskIds)
+    .where('status', 'in', ['succeeded', 'fresh'])
+    .orderBy('task_id')
+    .orderBy('seq', 'desc')
+    .execute();
+  const latest: { task_id: string; status: string }[] = await db
+    .selectFrom('kpi_ledger.node_runs')
+    .distinctOn('task_id')
+    .select(['task_id', 'status'])
+    .where('task_id', 'in', taskIds)
+    .orderBy('task_id')
+    .orderBy('seq', 'desc')
+    .execute();
+  for (const row of latest) history.set(row.task_id, { lastStatus: row.status });
+  for (const row of successes) {
+    if (row.fingerprint === null) continue;
+    const parts = (typeof row.fingerprint_parts === 'string' ? JSON.parse(row.fingerprint_parts) : row.fingerprint_parts) as Fingerprint | null;
+    history.set(row.task_id, { ...history.get(row.task_id), lastSuccess: { fingerprint: row.fingerprint, parts } });
+  }
+  return history;
+}
+
+/** The run `runId`, or the latest run when it is undefined. */
+export async function findRun(db: Db, runId?: string): Promise<{ run_id: string; status: string; command: string } | undefined> {
+  let query = db.selectFrom('kpi_ledger.runs').select(['run_id', 'status', 'command']);
+  query = runId === undefined ? query.orderBy('started_at', 'desc').limit(1) : query.where('run_id', '=', runId);
+  return query.executeTakeFirst();
+}
+
+/** Failed and blocked node-runs of a run: what `retry` reruns. */
+export async function unfinishedNodeRuns(db: Db, runId: string): Promise<{ node_id: string; iso_week: string | null; status: string }[]> {
+  return db
+    .selectFrom('kpi_ledger.node_runs')
+    .select(['node_id', 'iso_week', 'status'])
+    .where('run_id', '=', runId)
+    .where('status', 'in', ['failed', 'blocked'])
+    .orderBy('seq')
+    .execute();
+}
+
+export interface NodeRunRow {
+  readonly run_id: string;
+  readonly node_id: string;
+  readonly iso_week: string | null;
+  readonly status: string;
+  readonly value: number | null;
+  readonly finished_at: string | null;
+  readonly duration_ms: number | null;
+  readonly reason: string | null;
+  readonly error: string | null;
+}
+
+const NODE_RUN_COLUMNS = ['run_id', 'node_id', 'iso_week', 'status', 'value', 'duration_ms', 'reason', 'error'] as const;
+
+/** A timestamp as local wall-clock text in the configured time zone. */
+const localTime = (column: string, timeZone: string) => sql<string | null>`to_char(${sql.ref(column)} at time zone ${timeZone}, 'YYYY-MM-DD HH24:MI:SS')`;
+
+/** The latest node-run of every node (its latest week). */
+export async function latestNodeRuns(db: Db, timeZone: string): Promise<NodeRunRow[]> {
+  return db
+    .selectFrom('kpi_ledger.node_runs')
+    .distinctOn('node_id')
+    .select([...NODE_RUN_COLUMNS, localTime('finished_at', timeZone).as('finished_at')])
+    .orderBy('node_id')
+    .orderBy('seq', 'desc')
+    .execute();
+}
+
+/** Node-runs of one node, newest first. */
+export async function nodeHistory(db: Db, nodeId: string, limit: number, timeZone: string): Promise<NodeRunRow[]> {
+  return db
+    .selectFrom('kpi_ledger.node_runs')
+    .select([...NODE_RUN_COLUMNS, localTime('finished_at', timeZone).as('finished_at')])
+    .where('node_id', '=', nodeId)
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+export interface RunRow {
+  readonly run_id: string;
+  readonly command: string;
+  readonly weeks: string;
+  readonly status: string;
+  readonly started_at: string;
+  readonly seconds: number | null;
+  readonly computed: number;
+  readonly fresh: number;
+  readonly failed: number;
+  readonly blocked: number;
+}
+
+/** Runs, newest first, with their node-run counts. */
+export async function runHistory(db: Db, limit: number, timeZone: string): Promise<RunRow[]> {
+  const result = await sql<RunRow>`
+    select r.run_id, r.command, r.weeks, r.status,
+           ${localTime('r.started_at', timeZone)} as started_at,
+           round(extract(epoch from (r.finished_at - r.started_at))::numeric, 1)::float8 as seconds,
+           count(*) filter (where n.status = 'succeeded' and n.iso_week is not null)::int as computed,
+           count(*) filter (where n.status = 'fresh')::int as fresh,
+           count(*) filter (where n.status = 'failed')::int as failed,
+           count(*) filter (where n.status = 'blocked')::int as blocked
+    from kpi_ledger.runs r left join kpi_ledger.node_runs n on n.run_id = r.run_id
+    group by r.run_id order by r.started_at desc limit ${limit}`.execute(db);
+  return result.rows;
 }

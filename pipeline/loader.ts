@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LoadedDeclaration } from '../graph/build.ts';
@@ -35,7 +36,9 @@ export async function loadDeclarations(dir: string, root: string = process.cwd()
     }
     let module: { default?: unknown };
     try {
-      module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+      // The content hash in the URL makes an edited file load anew in a long-lived process (tests, a scheduler).
+      const version = createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 12);
+      module = (await import(`${pathToFileURL(path).href}?v=${version}`)) as { default?: unknown };
     } catch (error) {
       problems.push({ file, message: `cannot be loaded: ${(error as Error).message}` });
       continue;

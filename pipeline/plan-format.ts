@@ -1,6 +1,7 @@
 import type { PipelineGraph } from '../graph/build.ts';
 import { taskLevels } from '../graph/plan.ts';
 import type { Task, TaskGraph } from '../graph/plan.ts';
+import type { Prediction } from './freshness.ts';
 
 export const PLAN_FORMATS = ['text', 'json', 'dot', 'mermaid'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -12,14 +13,19 @@ interface PlannedTask {
   readonly week: string | null;
   readonly file: string | null;
   readonly reason: string;
+  /** `fresh` (skipped), `stale` (will run) or `source` (read every run). */
+  readonly state: 'fresh' | 'stale' | 'source';
+  readonly why: readonly string[];
   readonly inputs: readonly string[];
 }
 
 /** The plan by topological level: each task with its inputs and why it is in the plan. */
-export function describePlan(graph: PipelineGraph, tasks: TaskGraph): PlannedTask[][] {
+export function describePlan(graph: PipelineGraph, tasks: TaskGraph, predictions: ReadonlyMap<string, Prediction>): PlannedTask[][] {
   return taskLevels(tasks).map((level) =>
     level.map((id) => {
       const task = tasks.getNodeAttributes(id);
+      const prediction = predictions.get(id);
+      const isSource = task.node.kind === 'table' || task.node.kind === 'sheet';
       const storedInputs = graph
         .inNeighbors(task.node.id)
         .filter((upstream) => !tasks.inNeighbors(id).some((input) => tasks.getNodeAttributes(input).node.id === upstream))
@@ -31,17 +37,22 @@ export function describePlan(graph: PipelineGraph, tasks: TaskGraph): PlannedTas
         week: task.week?.id ?? null,
         file: 'file' in task.node ? task.node.file : null,
         reason: task.reason.kind === 'lookback' ? `lookback for ${task.reason.for}` : task.reason.kind,
+        state: isSource ? 'source' : prediction?.stale === false ? 'fresh' : 'stale',
+        why: isSource ? [] : (prediction?.reasons ?? []),
         inputs: [...tasks.inNeighbors(id).sort(), ...storedInputs.sort()],
       };
     }),
   );
 }
 
-export function formatPlan(graph: PipelineGraph, tasks: TaskGraph, format: PlanFormat): string {
-  const levels = describePlan(graph, tasks);
+export function formatPlan(graph: PipelineGraph, tasks: TaskGraph, predictions: ReadonlyMap<string, Prediction>, format: PlanFormat): string {
+  const levels = describePlan(graph, tasks, predictions);
+  const all = levels.flat();
+  const stale = all.filter((task) => task.state === 'stale').length;
+  const fresh = all.filter((task) => task.state === 'fresh').length;
   switch (format) {
     case 'json':
-      return JSON.stringify({ levels }, null, 2);
+      return JSON.stringify({ summary: { tasks: all.length, stale, fresh }, levels }, null, 2);
     case 'dot':
       return [
         'digraph plan {',
@@ -64,11 +75,12 @@ export function formatPlan(graph: PipelineGraph, tasks: TaskGraph, format: PlanF
         lines.push(`Level ${index}`);
         for (const task of level) {
           const reason = task.reason === 'selected' || task.reason === 'source' ? '' : `  [${task.reason}]`;
+          const state = task.state === 'source' ? '' : task.state === 'fresh' ? '  fresh' : `  STALE: ${task.why.join('; ')}`;
           const inputs = task.inputs.length > 0 ? `  <- ${task.inputs.join(', ')}` : '';
-          lines.push(`  ${task.id}${reason}${inputs}`);
+          lines.push(`  ${task.id}${reason}${state}${inputs}`);
         }
       });
-      lines.push('', `${tasks.order} tasks in ${levels.length} levels`);
+      lines.push('', `${tasks.order} tasks in ${levels.length} levels: ${stale} stale (will run), ${fresh} fresh (skipped)`);
       return lines.join('\n');
     }
   }

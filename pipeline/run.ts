@@ -1,8 +1,9 @@
 import { kpiNumberLabel } from '../graph/ids.ts';
 import { IsoWeek } from '../graph/iso-week.ts';
 import { planTasks } from '../graph/plan.ts';
-import type { TaskGraph } from '../graph/plan.ts';
+import type { Task, TaskGraph } from '../graph/plan.ts';
 import { selectNodes } from '../graph/select.ts';
+import { SelectorError } from '../graph/errors.ts';
 import type { Config } from './config.ts';
 import type { ScorecardSink } from './connectors/scorecards/scorecard-sink.ts';
 import { xlsxSink } from './connectors/scorecards/xlsx-sink.ts';
@@ -11,34 +12,46 @@ import type { SheetReader } from './connectors/sheets/sheet-source.ts';
 import { ensureScorecardTable, storedWeeks, upsertScorecardValue } from './connectors/warehouse/scorecards.ts';
 import { openWarehouse } from './connectors/warehouse/warehouse.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
-import { localTimestamp, currentInstant } from './dates.ts';
+import { currentInstant, localTimestamp } from './dates.ts';
 import { execute } from './executor.ts';
 import type { TaskResult } from './executor.ts';
-import { finishRun, newRunId, recordNodeRun, startRun } from './ledger.ts';
+import { Freshness, predictFreshness } from './freshness.ts';
+import type { Prediction } from './freshness.ts';
+import { findRun, finishRun, loadHistory, newRunId, recordNodeRun, startRun, unfinishedNodeRuns } from './ledger.ts';
+import type { NodeRunRecord } from './ledger.ts';
 import type { Logger } from './log.ts';
 import { loadProject, publishOf } from './project.ts';
 import type { Project } from './project.ts';
+import { Sources } from './sources.ts';
 import { TaskRunner } from './task-runner.ts';
 import type { TaskValue } from './task-runner.ts';
+import { codeVersion } from './version.ts';
 
 export interface Selection {
   /** Selectors whose union is run; empty means every node. */
   readonly select: readonly string[];
   readonly exclude: readonly string[];
   readonly weeks: readonly IsoWeek[];
+  /** Exactly these node-weeks (a retry) instead of the selection for every week. */
+  readonly only?: readonly { readonly nodeId: string; readonly week: IsoWeek }[];
+  /** Rerun even what is fresh: every selected node (`true`) or those a selector picks. */
+  readonly force?: boolean | readonly string[];
 }
 
-export interface RunOptions extends Selection {
+export interface SessionOptions extends Selection {
   readonly config: Config;
   readonly log: Logger;
+  /** Nodes folder; defaults to the configured one. */
+  readonly nodesDir?: string;
+  readonly sheets?: SheetReader;
+}
+
+export interface RunOptions extends SessionOptions {
   readonly concurrency: number;
   /** The command line as the user typed it, for the ledger. */
   readonly command: string;
-  /** Nodes folder; defaults to the configured one. */
-  readonly nodesDir?: string;
   /** Where a domain's scorecard goes; defaults to a local workbook. */
   readonly sinkFor?: (domain: string) => ScorecardSink;
-  readonly sheets?: SheetReader;
   readonly signal?: AbortSignal;
 }
 
@@ -55,29 +68,73 @@ export function selectFrom(project: Project, selection: Pick<Selection, 'select'
   return selectNodes(project.graph, selection.select.length === 0 ? ['*'] : selection.select, selection.exclude);
 }
 
-/** Plans the selected nodes for the weeks against what the warehouse already holds. */
-export async function planRun(
-  warehouse: Warehouse,
-  project: Project,
-  selected: ReadonlySet<string>,
-  weeks: readonly IsoWeek[],
-  firstWeek?: IsoWeek,
-): Promise<TaskGraph> {
-  const stored = new Set<string>();
-  for (const domain of project.domains) {
-    await ensureScorecardTable(warehouse.db, domain);
-    for (const key of await storedWeeks(warehouse.db, domain)) stored.add(`${domain}:${key}`);
-  }
-  return planTasks({
-    graph: project.graph,
-    selected,
-    weeks,
-    ...(firstWeek ? { firstWeek } : {}),
-    isStored: (nodeId, week) => {
+export function firstWeekOf(config: Config): IsoWeek | undefined {
+  return config.firstWeek === undefined ? undefined : IsoWeek.parse(config.firstWeek);
+}
+
+/** A validated project, an open warehouse and the plan of tasks, with what decides freshness. */
+export interface Session {
+  readonly project: Project;
+  readonly warehouse: Warehouse;
+  readonly tasks: TaskGraph;
+  readonly sources: Sources;
+  readonly freshness: Freshness;
+  close(): Promise<void>;
+}
+
+/**
+ * Validates the declarations and the selection (throwing before anything is opened), then
+ * opens the warehouse and plans the selection against what it holds.
+ */
+export async function openSession(options: SessionOptions): Promise<Session> {
+  const project = await loadProject(options.config, options.nodesDir);
+  const selected = selectFrom(project, options);
+  const forced = options.force === true ? selected : Array.isArray(options.force) ? selectNodes(project.graph, options.force) : new Set<string>();
+  const warehouse = await openWarehouse(options.config, options.log);
+  try {
+    const stored = new Set<string>();
+    for (const domain of project.domains) {
+      await ensureScorecardTable(warehouse.db, domain);
+      for (const key of await storedWeeks(warehouse.db, domain)) stored.add(`${domain}:${key}`);
+    }
+    const isStored = (nodeId: string, week: IsoWeek) => {
       const node = project.graph.getNodeAttributes(nodeId);
       return node.kind === 'kpi' && stored.has(`${node.declaration.domain}:${kpiNumberLabel(node.declaration.number)}@${week.id}`);
-    },
-  });
+    };
+    const firstWeek = firstWeekOf(options.config);
+    const tasks = planTasks({
+      graph: project.graph,
+      selected,
+      weeks: options.weeks,
+      isStored,
+      ...(firstWeek ? { firstWeek } : {}),
+      ...(options.only ? { only: options.only } : {}),
+    });
+    const sources = new Sources(options.config, warehouse, options.sheets ?? localSheetReader(options.config.paths.root));
+    const freshness = new Freshness({
+      graph: project.graph,
+      root: options.config.paths.root,
+      db: warehouse.db,
+      sources,
+      history: await loadHistory(warehouse.db, tasks.nodes()),
+      isStored,
+      isForced: (task: Task) => forced.has(task.node.id),
+    });
+    return { project, warehouse, tasks, sources, freshness, close: () => warehouse.close() };
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+}
+
+/** The plan with each task's predicted freshness, for `plan`. */
+export async function explainPlan(options: SessionOptions): Promise<{ project: Project; tasks: TaskGraph; predictions: Map<string, Prediction> }> {
+  const session = await openSession(options);
+  try {
+    return { project: session.project, tasks: session.tasks, predictions: await predictFreshness(session.tasks, session.freshness) };
+  } finally {
+    await session.close();
+  }
 }
 
 /**
@@ -85,28 +142,28 @@ export async function planRun(
  * and selector errors throw before anything is written; node failures are results.
  */
 export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
-  const project = await loadProject(options.config, options.nodesDir);
-  const selected = selectFrom(project, options);
   const runId = newRunId();
   const log = options.log.child({ run: runId });
-  const warehouse = await openWarehouse(options.config, log);
+  const session = await openSession({ ...options, log });
+  const { project, warehouse, tasks } = session;
   const runner = new TaskRunner({
     config: options.config,
     graph: project.graph,
     warehouse,
-    sheets: options.sheets ?? localSheetReader(options.config.paths.root),
+    sources: session.sources,
+    freshness: session.freshness,
     sinkFor: options.sinkFor ?? (() => xlsxSink(options.config.paths.scorecards)),
     log,
   });
   try {
-    const tasks = await planRun(warehouse, project, selected, options.weeks, firstWeekOf(options.config));
     const printDate = localTimestamp(currentInstant(), options.config.timeZone);
     await startRun(warehouse.db, {
       runId,
       command: options.command,
       selection: [...options.select, ...options.exclude.map((selector) => `--exclude ${selector}`)].join(' ') || '*',
-      weeks: options.weeks.map((week) => week.id).join(','),
+      weeks: [...new Set(tasks.mapNodes((_id, task) => task.week?.id).filter((week) => week !== undefined))].sort().join(','),
       concurrency: options.concurrency,
+      codeVersion: await codeVersion(options.config.paths.root),
     });
     log.info({ tasks: tasks.order, warehouse: warehouse.location }, `run ${runId}: ${tasks.order} tasks`);
 
@@ -115,16 +172,14 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
       // One writer per scorecard: publishes of several weeks rewrite the same workbook.
       poolOf: (task) => (task.node.kind === 'publish' ? { name: `publish:${task.node.declaration.domain}`, concurrency: 1 } : undefined),
       ...(options.signal ? { signal: options.signal } : {}),
-      run: (task, signal) => {
-        log.debug({ node: task.node.id, week: task.week?.id }, 'start');
-        return runner.run(task, signal);
-      },
+      run: (task, signal) => runner.run(task, signal),
       settle: async (result) => {
-        const { task } = result;
-        const base = {
+        const { task, value } = result;
+        const base: NodeRunRecord = {
           runId,
           taskId: task.id,
           nodeId: task.node.id,
+          status: 'succeeded',
           ...(task.week ? { week: task.week.id } : {}),
           ...(result.startedAt ? { startedAt: result.startedAt } : {}),
           ...(result.finishedAt ? { finishedAt: result.finishedAt } : {}),
@@ -135,33 +190,43 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
           await recordNodeRun(warehouse.db, { ...base, status: 'failed', error: result.error?.message ?? 'failed' });
           return;
         }
-        const value = result.value;
-        if (value?.kind === 'kpi' && task.node.kind === 'kpi' && task.week) {
-          const { declaration } = task.node;
-          const week = task.week;
-          await warehouse.db.transaction().execute(async (trx) => {
-            await upsertScorecardValue(trx, {
-              domain: declaration.domain,
-              scorecardName: publishOf(project.graph, declaration.domain)?.scorecard ?? capitalise(declaration.domain),
-              kpiNumber: declaration.number,
-              name: declaration.name,
-              details: declaration.details ?? '',
-              week,
-              value: value.value,
-              printDate,
-              runId,
-            });
-            await recordNodeRun(trx, { ...base, status: 'succeeded', value: value.value });
-          });
-          log.info({ node: task.node.id, week: week.id, value: value.value, ms: Math.round(result.durationMs ?? 0) }, 'stored');
+        if (value?.kind === 'source' || value === undefined) {
+          await recordNodeRun(warehouse.db, base);
           return;
         }
-        await recordNodeRun(warehouse.db, { ...base, status: 'succeeded' });
+        const ran = {
+          ...base,
+          status: value.fresh ? 'fresh' : 'succeeded',
+          fingerprint: value.fingerprint,
+          reason: value.fresh ? 'fresh' : value.reasons.join('; '),
+        } as const;
+        if (value.kind === 'publish' || value.fresh || task.node.kind !== 'kpi' || !task.week) {
+          await recordNodeRun(warehouse.db, value.kind === 'kpi' ? { ...ran, value: value.value } : ran);
+          return;
+        }
+        const { declaration } = task.node;
+        const week = task.week;
+        // The value and its ledger entry land together or not at all.
+        await warehouse.db.transaction().execute(async (trx) => {
+          await upsertScorecardValue(trx, {
+            domain: declaration.domain,
+            scorecardName: publishOf(project.graph, declaration.domain)?.scorecard ?? capitalise(declaration.domain),
+            kpiNumber: declaration.number,
+            name: declaration.name,
+            details: declaration.details ?? '',
+            week,
+            value: value.value,
+            printDate,
+            runId,
+          });
+          await recordNodeRun(trx, { ...ran, value: value.value });
+        });
+        log.info({ node: task.node.id, week: week.id, value: value.value, reasons: value.reasons, ms: Math.round(result.durationMs ?? 0) }, 'stored');
       },
     });
 
-    const blocked = [...results.values()].filter((result) => result.status === 'blocked');
-    for (const result of blocked) {
+    for (const result of results.values()) {
+      if (result.status !== 'blocked') continue;
       await recordNodeRun(warehouse.db, {
         runId,
         taskId: result.task.id,
@@ -172,23 +237,36 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
       });
     }
     const status = [...results.values()].every((result) => result.status === 'succeeded') ? 'succeeded' : 'failed';
-    await finishRun(warehouse.db, runId, status);
-    return { runId, status, tasks, results: orderResults(tasks, results) };
+    await finishRun(warehouse.db, runId, options.signal?.aborted ? 'interrupted' : status);
+    return { runId, status, tasks, results: [...results.values()] };
   } finally {
     await runner.close();
-    await warehouse.close();
+    await session.close();
   }
 }
 
-function orderResults(tasks: TaskGraph, results: Map<string, TaskResult<TaskValue>>): TaskResult<TaskValue>[] {
-  return tasks.nodes().flatMap((id) => {
-    const result = results.get(id);
-    return result ? [result] : [];
-  });
-}
-
-export function firstWeekOf(config: Config): IsoWeek | undefined {
-  return config.firstWeek === undefined ? undefined : IsoWeek.parse(config.firstWeek);
+/**
+ * The failed and blocked node-weeks of a run (default: the latest), to run again with the
+ * current code. Nodes that no longer exist are left out.
+ */
+export async function retryTasks(
+  config: Config,
+  project: Project,
+  log: Logger,
+  runId?: string,
+): Promise<{ run: { run_id: string; status: string }; only: { nodeId: string; week: IsoWeek }[] }> {
+  const warehouse = await openWarehouse(config, log);
+  try {
+    const run = await findRun(warehouse.db, runId);
+    if (!run) throw new SelectorError(runId === undefined ? 'there is no run to retry yet' : `there is no run ${runId}`);
+    const unfinished = await unfinishedNodeRuns(warehouse.db, run.run_id);
+    const only = unfinished.flatMap((row) =>
+      row.iso_week !== null && project.graph.hasNode(row.node_id) ? [{ nodeId: row.node_id, week: IsoWeek.parse(row.iso_week) }] : [],
+    );
+    return { run, only };
+  } finally {
+    await warehouse.close();
+  }
 }
 
 function capitalise(text: string): string {

@@ -14,7 +14,7 @@ export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<Tas
   const rows = ordered.map((result) => [
     result.task.node.id,
     result.task.week?.id ?? '',
-    result.status,
+    statusOf(result),
     describeValue(result),
     result.durationMs === undefined ? '' : `${(result.durationMs / 1000).toFixed(2)}s`,
   ]);
@@ -25,9 +25,16 @@ export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<Tas
     for (const failure of failures) lines.push(`  ${failure.error?.message ?? failure.task.id}`);
   }
   const counts = new Map<string, number>();
-  for (const result of ordered) counts.set(result.status, (counts.get(result.status) ?? 0) + 1);
-  lines.push('', ['succeeded', 'failed', 'blocked'].map((status) => `${counts.get(status) ?? 0} ${status}`).join(', '));
+  for (const result of ordered) counts.set(statusOf(result), (counts.get(statusOf(result)) ?? 0) + 1);
+  lines.push('', ['succeeded', 'fresh', 'failed', 'blocked'].map((status) => `${counts.get(status) ?? 0} ${status}`).join(', '));
+  const computed = ordered.filter((result) => result.value?.kind === 'kpi' && !result.value.fresh).length;
+  if (computed === 0 && counts.get('fresh')) lines.push('Everything selected was fresh: no KPI computed (use --force to rerun).');
   return lines.join('\n');
+}
+
+/** `fresh` for a task found up to date, otherwise the executor's status. */
+export function statusOf(result: TaskResult<TaskValue>): string {
+  return result.value && result.value.kind !== 'source' && result.value.fresh ? 'fresh' : result.status;
 }
 
 function describeValue(result: TaskResult<TaskValue>): string {
@@ -41,14 +48,15 @@ function describeValue(result: TaskResult<TaskValue>): string {
       return unit === 'percent' ? `${formatNumber(value.value * 100, 2)}%` : formatNumber(value.value, 4);
     }
     case 'publish':
-      return `${relative(process.cwd(), value.report.location) || value.report.location} [${value.report.tab}]`;
+      return value.report ? `${relative(process.cwd(), value.report.location) || value.report.location} [${value.report.tab}]` : '';
     case 'source':
-      return value.rows > 0 ? `${value.rows} rows` : 'ok';
+      return value.rows === undefined ? 'ok' : `${value.rows} rows`;
   }
 }
 
-function formatNumber(value: number, decimals: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(decimals).replace(/0+$/, '');
+/** A number for a table: whole numbers as they are, others to at most `decimals` places. */
+export function formatNumber(value: number, decimals = 4): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(decimals).replace(/\.?0+$/, '');
 }
 
 /** Left-aligned columns separated by two spaces. */

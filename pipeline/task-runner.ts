@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { sql } from 'kysely';
 import type { PipelineGraph, PipelineNode } from '../graph/build.ts';
 import type { ComputeContext, InputDeclaration, KpiDeclaration, SheetHandle, TableHandle, WeekValue } from '../graph/declare.ts';
@@ -11,36 +10,39 @@ import type { Duck } from './connectors/duckdb/duck.ts';
 import { tabName } from './connectors/scorecards/layout.ts';
 import type { WeekColumn } from './connectors/scorecards/layout.ts';
 import type { PublishReport, ScorecardSink } from './connectors/scorecards/scorecard-sink.ts';
-import { cleanRange } from './connectors/sheets/clean.ts';
-import type { SheetReader } from './connectors/sheets/sheet-source.ts';
 import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scorecards.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { weekContext } from './dates.ts';
-import { coerceError, NodeError, SourceError } from './errors.ts';
+import { coerceError, NodeError } from './errors.ts';
+import type { Fingerprint } from './fingerprint.ts';
+import type { Freshness } from './freshness.ts';
 import type { Logger } from './log.ts';
 import { domainKpis } from './project.ts';
+import type { Sources } from './sources.ts';
 
-/** What a task produced: a KPI's value, a publish report, or a source's row count. */
+/** What a task produced. KPI and publish tasks carry the fingerprint and why they ran (or that they were fresh). */
 export type TaskValue =
-  | { readonly kind: 'kpi'; readonly value: number | null }
-  | { readonly kind: 'publish'; readonly report: PublishReport }
-  | { readonly kind: 'source'; readonly rows: number };
+  | { readonly kind: 'kpi'; readonly value: number | null; readonly fresh: boolean; readonly fingerprint: Fingerprint; readonly reasons: readonly string[] }
+  | { readonly kind: 'publish'; readonly report?: PublishReport; readonly fresh: boolean; readonly fingerprint: Fingerprint; readonly reasons: readonly string[] }
+  | { readonly kind: 'source'; readonly rows?: number };
 
 export interface TaskRunnerOptions {
   readonly config: Config;
   readonly graph: PipelineGraph;
   readonly warehouse: Warehouse;
-  readonly sheets: SheetReader;
+  readonly sources: Sources;
+  readonly freshness: Freshness;
   readonly sinkFor: (domain: string) => ScorecardSink;
   readonly log: Logger;
 }
 
 /**
- * Runs one task of any kind. Sheet sources are read once per run and shared by every KPI
- * that declared them; KPIs receive exactly what they declared through their context.
+ * Runs one task of any kind. A KPI or publish task whose fingerprint matches its last
+ * successful run is fresh and is not computed; a KPI receives exactly what it declared through
+ * its context.
  */
 export class TaskRunner {
-  private readonly sheetHandles = new Map<string, Promise<SheetHandle>>();
+  private readonly registered = new Map<string, Promise<void>>();
   private duck: Promise<Duck> | undefined;
 
   constructor(private readonly options: TaskRunnerOptions) {}
@@ -50,8 +52,7 @@ export class TaskRunner {
     try {
       return await this.dispatch(task, task.node, signal, log);
     } catch (thrown) {
-      const error = coerceError(thrown);
-      throw new NodeError(task.id, 'file' in task.node ? task.node.file : undefined, error);
+      throw new NodeError(task.id, 'file' in task.node ? task.node.file : undefined, coerceError(thrown));
     }
   }
 
@@ -62,48 +63,43 @@ export class TaskRunner {
   private async dispatch(task: Task, node: PipelineNode, signal: AbortSignal, log: Logger): Promise<TaskValue> {
     switch (node.kind) {
       case 'table':
-        return { kind: 'source', rows: await this.checkTable(node.table) };
+        await this.options.sources.table(node.table, node.changeColumn);
+        return { kind: 'source' };
       case 'sheet':
-        return { kind: 'source', rows: (await this.loadSheet(node.source, log)).rows.length };
-      case 'kpi':
-        return { kind: 'kpi', value: await this.computeKpi(node.declaration, weekOf(task), signal, log) };
-      case 'publish':
-        return { kind: 'publish', report: await this.publish(node.declaration.domain, weekOf(task), log) };
+        return { kind: 'source', rows: (await this.registerSheet(node.source, log)).rows.length };
+      case 'kpi': {
+        const { fingerprint, reasons } = await this.options.freshness.assess(task);
+        if (reasons.length === 0) {
+          const [stored] = await readKpiValues(this.options.warehouse.db, node.declaration.domain, node.declaration.number, [weekOf(task)]);
+          return { kind: 'kpi', value: stored?.value ?? null, fresh: true, fingerprint, reasons };
+        }
+        log.debug({ reasons }, 'stale');
+        const value = await this.computeKpi(node.declaration, weekOf(task), signal, log);
+        return { kind: 'kpi', value, fresh: false, fingerprint, reasons };
+      }
+      case 'publish': {
+        const { fingerprint, reasons } = await this.options.freshness.assess(task);
+        if (reasons.length === 0) return { kind: 'publish', fresh: true, fingerprint, reasons };
+        const report = await this.publish(node.declaration.domain, weekOf(task), log);
+        return { kind: 'publish', report, fresh: false, fingerprint, reasons };
+      }
     }
   }
 
-  /** A table source only has to exist; its rows are read by the KPIs' own queries. */
-  private async checkTable(table: string): Promise<number> {
-    const [schema, name] = table.split('.') as [string, string];
-    const result = await sql<{ rows: number }>`
-      select count(*)::int as rows from information_schema.tables where table_schema = ${schema} and table_name = ${name}`.execute(
-      this.options.warehouse.db,
-    );
-    if ((result.rows[0]?.rows ?? 0) === 0) {
-      throw new SourceError(`table ${table} does not exist in the warehouse (${this.options.warehouse.location})`);
+  /** Loads a sheet source into DuckDB once per run, however many KPIs read it. */
+  private async registerSheet(source: string, log: Logger): Promise<SheetHandle> {
+    const sheet = await this.options.sources.sheet(source);
+    let registered = this.registered.get(source);
+    if (!registered) {
+      registered = (async () => {
+        const duck = await this.openDuck();
+        await duck.registerTable(source, Object.values(this.options.config.sheets[source]!.columns), sheet.rows);
+        log.info({ rows: sheet.rows.length, from: sheet.location }, `sheet source ${source} loaded into DuckDB table ${source}`);
+      })();
+      this.registered.set(source, registered);
     }
-    return 0;
-  }
-
-  /** Reads a range once per run, however many KPIs use it. */
-  private loadSheet(source: string, log: Logger): Promise<SheetHandle> {
-    let handle = this.sheetHandles.get(source);
-    if (!handle) {
-      handle = this.readSheet(source, log);
-      this.sheetHandles.set(source, handle);
-    }
-    return handle;
-  }
-
-  private async readSheet(source: string, log: Logger): Promise<SheetHandle> {
-    const config = this.options.config.sheets[source];
-    if (!config) throw new SourceError(`sheet source "${source}" is not configured`);
-    const range = await this.options.sheets.read(source, { ...config, file: resolve(this.options.config.paths.root, config.file) });
-    const rows = cleanRange(source, range, config.columns);
-    const duck = await this.openDuck();
-    await duck.registerTable(source, Object.values(config.columns), rows);
-    log.info({ rows: rows.length, from: range.location }, `sheet source ${source} loaded into DuckDB table ${source}`);
-    return { source, table: source, rows };
+    await registered;
+    return { source, table: source, rows: sheet.rows };
   }
 
   private async computeKpi(declaration: KpiDeclaration, week: IsoWeek, signal: AbortSignal, log: Logger): Promise<number | null> {
@@ -137,16 +133,17 @@ export class TaskRunner {
       case 'table':
         return { name: input.table, ref: sql.table(input.table), selectFrom: () => db.selectFrom(input.table) };
       case 'sheet':
-        return this.loadSheet(input.source, log);
+        return this.registerSheet(input.source, log);
       case 'kpi': {
-        const upstream = this.options.graph.getNodeAttributes(input.kpi);
-        if (upstream.kind !== 'kpi') throw new Error(`input ${input.kpi} is not a KPI`);
-        const weeks = Array.from({ length: input.weeks }, (_, back) => week.add(back - input.weeks + 1));
+        const values = await this.options.freshness.readValues(input, week);
         const firstWeek = this.options.config.firstWeek;
-        if (firstWeek !== undefined && weeks[0]!.id < firstWeek) {
-          log.warn({ input: input.kpi, from: weeks[0]!.id, firstWeek }, `reads ${input.kpi} from ${weeks[0]!.id}, before the first week with source data (${firstWeek}): those weeks have no value`);
+        if (firstWeek !== undefined && values[0]!.week < firstWeek) {
+          log.warn(
+            { input: input.kpi, from: values[0]!.week, firstWeek },
+            `reads ${input.kpi} from ${values[0]!.week}, before the first week with source data (${firstWeek}): those weeks have no value`,
+          );
         }
-        return readKpiValues(db, upstream.declaration.domain, upstream.declaration.number, weeks);
+        return values;
       }
     }
   }

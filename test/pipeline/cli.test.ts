@@ -157,6 +157,42 @@ describe('a KPI that throws', () => {
     }
     assert.equal(existsSync(join(environment.dir, 'scorecards', 'success.xlsx')), false, 'publish was blocked');
   });
+
+  test('after the fix, retry runs the failed KPI and its blocked descendants and nothing else', async () => {
+    const fixed = (await readFile(join(nodes, 'success', 'kpi06.ts'), 'utf8')).replace('where no_such_column', 'where lower(trim(form_status))');
+    await writeFile(join(nodes, 'success', 'kpi06.ts'), fixed);
+    const retry = await runCli(['retry', '--nodes', nodes], environment.env);
+    assert.equal(retry.code, 0, retry.stderr);
+    const ran = retry.stdout
+      .split('\n')
+      .filter((line) => /^success\./.test(line))
+      .map((line) => line.split(/\s+/).slice(0, 3).join(' '));
+    assert.deepEqual(ran, [
+      'success.kpi06 2026-W07 succeeded',
+      'success.kpi06 2026-W08 succeeded',
+      'success.kpi06 2026-W09 succeeded',
+      'success.kpi06 2026-W10 succeeded',
+      'success.kpi05 2026-W10 succeeded',
+      'success.publish 2026-W10 succeeded',
+    ]);
+    const again = await runCli(['retry', '--nodes', nodes], environment.env);
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /has nothing failed or blocked to retry/);
+  });
+
+  test('status and history tell what ran, when and why', async () => {
+    const status = await runCli(['status'], environment.env);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^node\s+week\s+status\s+value\s+finished\s+duration\s+why$/m);
+    assert.match(status.stdout, /^success\.kpi05\s+2026-W10\s+succeeded\s+\d+(\.\d+)?\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d+\.\d\ds\s+last run blocked/m);
+    const history = await runCli(['history'], environment.env);
+    assert.match(history.stdout, /^\S+\s+\S+ \S+\s+succeeded\s+[\d.]+\s+6\s+0\s+0\s+0\s+retry --nodes/m);
+    assert.match(history.stdout, /^\S+\s+\S+ \S+\s+failed\s+[\d.]+\s+\d+\s+0\s+4\s+2\s+run --target success\.publish/m);
+    const node = await runCli(['history', '--node', 'success.kpi06', '--limit', '3'], environment.env);
+    const lines = node.stdout.trim().split('\n');
+    assert.equal(lines.length, 2 + 3);
+    assert.match(lines[2]!, /succeeded\s+\d+.*last run failed/);
+  });
 });
 
 describe('invalid node folders: exit 2, the files named, nothing written', () => {

@@ -42,6 +42,20 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`create index node_runs_node_week on kpi_ledger.node_runs (node_id, iso_week)`.execute(db);
     },
   },
+  '002_freshness': {
+    async up(db) {
+      await sql`alter table kpi_ledger.runs add column code_version text`.execute(db);
+      await sql`alter table kpi_ledger.node_runs drop constraint node_runs_status_check`.execute(db);
+      await sql`alter table kpi_ledger.node_runs add constraint node_runs_status_check
+        check (status in ('succeeded', 'fresh', 'failed', 'blocked'))`.execute(db);
+      // seq orders node-runs across runs; fingerprint_parts says which part changed.
+      await sql`alter table kpi_ledger.node_runs add column seq bigserial`.execute(db);
+      await sql`alter table kpi_ledger.node_runs add column fingerprint text`.execute(db);
+      await sql`alter table kpi_ledger.node_runs add column fingerprint_parts jsonb`.execute(db);
+      await sql`alter table kpi_ledger.node_runs add column reason text`.execute(db);
+      await sql`create index node_runs_task_seq on kpi_ledger.node_runs (task_id, seq desc)`.execute(db);
+    },
+  },
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,0 +1,147 @@
+import type { Kysely } from 'kysely';
+import type { PipelineGraph } from '../graph/build.ts';
+import type { KpiInput, WeekValue } from '../graph/declare.ts';
+import { kpiNumberLabel } from '../graph/ids.ts';
+import type { IsoWeek } from '../graph/iso-week.ts';
+import { taskLevels } from '../graph/plan.ts';
+import type { Task, TaskGraph } from '../graph/plan.ts';
+import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scorecards.ts';
+import { CodeHasher, declarationHash, hashOf, staleReasons } from './fingerprint.ts';
+import type { Fingerprint, History } from './fingerprint.ts';
+import type { Sources } from './sources.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Db = Kysely<any>;
+
+export interface FreshnessOptions {
+  readonly graph: PipelineGraph;
+  readonly root: string;
+  readonly db: Db;
+  readonly sources: Sources;
+  /** Latest node-runs by task id, from the ledger. */
+  readonly history: ReadonlyMap<string, History>;
+  readonly isStored: (nodeId: string, week: IsoWeek) => boolean;
+  readonly isForced: (task: Task) => boolean;
+}
+
+export interface Assessment {
+  readonly fingerprint: Fingerprint;
+  /** Empty when the task is fresh. */
+  readonly reasons: readonly string[];
+}
+
+/** The weeks a lookback input reads for `week`, oldest first. */
+export function inputWeeks(input: KpiInput, week: IsoWeek): IsoWeek[] {
+  return Array.from({ length: input.weeks }, (_, index) => week.add(index - input.weeks + 1));
+}
+
+/**
+ * Decides whether a KPI or publish task must run: its fingerprint (code, declaration, week,
+ * inputs) against the one of its last successful run. Used before a run to explain the
+ * plan, and during it with the values upstream tasks have just stored.
+ */
+export class Freshness {
+  private readonly code: CodeHasher;
+
+  constructor(private readonly options: FreshnessOptions) {
+    this.code = new CodeHasher(options.root);
+  }
+
+  /** Assesses a task whose upstream tasks have all run; `kpiValues` are the upstream values it reads. */
+  async assess(task: Task, staleUpstream: readonly string[] = []): Promise<Assessment> {
+    const fingerprint = await this.fingerprint(task, new Set(staleUpstream.map((id) => id.split('@')[0]!)));
+    const { node, week } = task;
+    const valueMissing = node.kind === 'kpi' && week !== undefined && !this.options.isStored(node.id, week);
+    const reasons = staleReasons(fingerprint, this.options.history.get(task.id), {
+      forced: this.options.isForced(task),
+      valueMissing,
+      staleUpstream,
+    });
+    return { fingerprint, reasons };
+  }
+
+  /** Upstream values a KPI input reads, as the store holds them now. */
+  readValues(input: KpiInput, week: IsoWeek): Promise<WeekValue[]> {
+    const upstream = this.options.graph.getNodeAttributes(input.kpi);
+    if (upstream.kind !== 'kpi') throw new Error(`input ${input.kpi} is not a KPI`);
+    return readKpiValues(this.options.db, upstream.declaration.domain, upstream.declaration.number, inputWeeks(input, week));
+  }
+
+  /**
+   * The task's fingerprint. Inputs from `unknownUpstream` (about to rerun, so their new value
+   * is not known yet) keep the part of the last successful run; their staleness is reported on
+   * its own.
+   */
+  private async fingerprint(task: Task, unknownUpstream: ReadonlySet<string>): Promise<Fingerprint> {
+    const { node, week } = task;
+    if (node.kind !== 'kpi' && node.kind !== 'publish') throw new Error(`${task.id} is a source: sources are read, not assessed`);
+    const previous = this.options.history.get(task.id)?.lastSuccess?.parts?.inputs ?? {};
+    const inputs: Record<string, string> = {};
+    const known = (key: string, upstream: string, value: () => Promise<string>) =>
+      unknownUpstream.has(upstream) ? (previous[key] ?? 'unknown') : value();
+
+    if (node.kind === 'kpi') {
+      for (const [name, input] of Object.entries(node.declaration.inputs)) {
+        switch (input.kind) {
+          case 'table':
+            inputs[`table:${input.table}`] = await this.options.sources.table(input.table, this.changeColumnOf(input.table));
+            break;
+          case 'sheet':
+            inputs[`sheet:${input.source}`] = (await this.options.sources.sheet(input.source)).fingerprint;
+            break;
+          case 'kpi': {
+            const key = input.kpi in inputs ? `${input.kpi}[${name}]` : input.kpi;
+            inputs[key] = await known(key, input.kpi, async () => hashOf(await this.readValues(input, week!)));
+          }
+        }
+      }
+    } else {
+      const stored = new Map((await readScorecardWeek(this.options.db, node.declaration.domain, week!)).map((row) => [row.kpiNumber, row.value]));
+      for (const upstream of this.options.graph.inNeighbors(node.id).sort()) {
+        const kpi = this.options.graph.getNodeAttributes(upstream);
+        if (kpi.kind !== 'kpi') continue;
+        inputs[upstream] = await known(upstream, upstream, async () => hashOf(stored.get(kpiNumberLabel(kpi.declaration.number)) ?? null));
+      }
+    }
+    return {
+      code: await this.code.hash(node.file),
+      declaration: declarationHash(node.declaration),
+      week: week?.id ?? null,
+      inputs,
+    };
+  }
+
+  private changeColumnOf(table: string): string | undefined {
+    const node = this.options.graph.getNodeAttributes(`table:${table}`);
+    return node.kind === 'table' ? node.changeColumn : undefined;
+  }
+}
+
+export interface Prediction {
+  readonly stale: boolean;
+  readonly reasons: readonly string[];
+}
+
+/**
+ * What a run would do, before it runs: each task fresh or stale and why. A task downstream of
+ * a stale one is stale ("upstream … is stale") unless something else is known; at run time it
+ * may still turn out fresh, when the upstream's new value equals its old one.
+ */
+export async function predictFreshness(tasks: TaskGraph, freshness: Freshness): Promise<Map<string, Prediction>> {
+  const predictions = new Map<string, Prediction>();
+  for (const id of taskLevels(tasks).flat()) {
+    const task = tasks.getNodeAttributes(id);
+    if (task.node.kind === 'table' || task.node.kind === 'sheet') {
+      predictions.set(id, { stale: false, reasons: ['source: read every run'] });
+      continue;
+    }
+    const staleUpstream = tasks.inNeighbors(id).filter((upstream) => predictions.get(upstream)?.stale);
+    try {
+      const { reasons } = await freshness.assess(task, staleUpstream);
+      predictions.set(id, { stale: reasons.length > 0, reasons });
+    } catch (error) {
+      predictions.set(id, { stale: true, reasons: [`cannot assess: ${(error as Error).message}`] });
+    }
+  }
+  return predictions;
+}

@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import { sql } from 'kysely';
+import type { SheetRow } from '../graph/declare.ts';
+import type { Config } from './config.ts';
+import { cleanRange } from './connectors/sheets/clean.ts';
+import type { SheetReader } from './connectors/sheets/sheet-source.ts';
+import type { Warehouse } from './connectors/warehouse/warehouse.ts';
+import { SourceError } from './errors.ts';
+import { hashOf, tableFingerprint } from './fingerprint.ts';
+
+export interface LoadedSheet {
+  readonly rows: readonly SheetRow[];
+  /** Where it was read from, for messages. */
+  readonly location: string;
+  /** Hash of the cleaned rows: changes exactly when what a KPI would see changes. */
+  readonly fingerprint: string;
+}
+
+/**
+ * The run's view of its sources, each read once however many tasks ask: a spreadsheet range
+ * read and cleaned, a warehouse table checked and fingerprinted.
+ */
+export class Sources {
+  private readonly sheets = new Map<string, Promise<LoadedSheet>>();
+  private readonly tables = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly warehouse: Warehouse,
+    private readonly reader: SheetReader,
+  ) {}
+
+  sheet(source: string): Promise<LoadedSheet> {
+    return cached(this.sheets, source, async () => {
+      const sheet = this.config.sheets[source];
+      if (!sheet) throw new SourceError(`sheet source "${source}" is not configured`);
+      const range = await this.reader.read(source, { ...sheet, file: resolve(this.config.paths.root, sheet.file) });
+      const rows = cleanRange(source, range, sheet.columns);
+      return { rows, location: range.location, fingerprint: hashOf(rows) };
+    });
+  }
+
+  /** Checks that the table exists and returns its fingerprint (see tableFingerprint). */
+  table(table: string, changeColumn?: string): Promise<string> {
+    return cached(this.tables, table, async () => {
+      const [schema, name] = table.split('.') as [string, string];
+      const found = await sql<{ n: number }>`
+        select count(*)::int as n from information_schema.tables where table_schema = ${schema} and table_name = ${name}`.execute(
+        this.warehouse.db,
+      );
+      if ((found.rows[0]?.n ?? 0) === 0) {
+        throw new SourceError(`table ${table} does not exist in the warehouse (${this.warehouse.location})`);
+      }
+      if (changeColumn !== undefined) {
+        const column = await sql<{ n: number }>`
+          select count(*)::int as n from information_schema.columns
+          where table_schema = ${schema} and table_name = ${name} and column_name = ${changeColumn}`.execute(this.warehouse.db);
+        if ((column.rows[0]?.n ?? 0) === 0) throw new SourceError(`table ${table} has no change column "${changeColumn}"`);
+      }
+      return tableFingerprint(this.warehouse.db, table, changeColumn);
+    });
+  }
+}
+
+/** A failed read is not cached: the next task to ask tries again and gets its own error. */
+function cached<T>(cache: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = load();
+    cache.set(key, entry);
+    entry.catch(() => cache.delete(key));
+  }
+  return entry;
+}

@@ -1,0 +1,172 @@
+/**
+ * Partial reruns: what is fresh is skipped, what changed reruns with the reason, and a rerun
+ * whose value did not change leaves its descendants fresh (early cutoff).
+ */
+import assert from 'node:assert/strict';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { IsoWeek } from '../../graph/iso-week.ts';
+import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
+import { createLogger } from '../../pipeline/log.ts';
+import { explainPlan, runPipeline } from '../../pipeline/run.ts';
+import type { RunOutcome, Selection } from '../../pipeline/run.ts';
+import { formatSummary, statusOf } from '../../pipeline/summary.ts';
+import { copyNodes } from '../helpers/cli.ts';
+import { ENGINES, REPO, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
+import type { TestEnvironment } from '../helpers/environment.ts';
+
+const log = createLogger({ level: 'silent' });
+const WEEK = IsoWeek.parse('2026-W47');
+
+for (const engine of ENGINES) {
+  describe(`freshness on ${engine}`, { skip: engineSkipReason(engine) }, () => {
+    let environment: TestEnvironment;
+    let nodes: string;
+    const kpi06File = () => join(nodes, 'success', 'kpi06.ts');
+
+    const run = (selection: Partial<Selection> = {}) =>
+      runPipeline({
+        config: environment.config,
+        log,
+        concurrency: 4,
+        command: 'test',
+        select: ['+success.publish'],
+        exclude: [],
+        weeks: [WEEK],
+        nodesDir: nodes,
+        ...selection,
+      });
+    const plan = async () => {
+      const { predictions } = await explainPlan({ config: environment.config, log, select: ['+success.publish'], exclude: [], weeks: [WEEK], nodesDir: nodes });
+      return (node: string) => predictions.get(`${node}@${WEEK.id}`)!;
+    };
+    /** KPI and publish tasks by what happened to them. */
+    const byStatus = (outcome: RunOutcome) => {
+      const groups: Record<string, string[]> = {};
+      for (const result of outcome.results) {
+        if (result.task.node.kind !== 'kpi' && result.task.node.kind !== 'publish') continue;
+        (groups[statusOf(result)] ??= []).push(result.task.id);
+      }
+      for (const ids of Object.values(groups)) ids.sort();
+      return groups;
+    };
+    const editKpi06 = async (from: string | RegExp, to: string) => {
+      const source = await readFile(kpi06File(), 'utf8');
+      const edited = source.replace(from, to);
+      assert.notEqual(edited, source, 'the edit applies');
+      await writeFile(kpi06File(), edited);
+    };
+
+    before(async () => {
+      environment = await createEnvironment(engine);
+      nodes = await copyNodes(join(REPO, 'nodes'));
+      const first = await run();
+      assert.equal(first.status, 'succeeded');
+    });
+    after(async () => {
+      await rm(nodes, { recursive: true, force: true });
+      await environment.cleanup();
+    });
+
+    test('a second identical run computes no KPI and says so', async () => {
+      const second = await run();
+      assert.deepEqual(byStatus(second), {
+        fresh: ['success.kpi05@2026-W47', 'success.kpi06@2026-W47', 'success.kpi16@2026-W47', 'success.kpi32@2026-W47', 'success.publish@2026-W47'],
+      });
+      assert.match(formatSummary(second.tasks, second.results), /Everything selected was fresh: no KPI computed/);
+    });
+
+    test('after a fix that changes kpi06: plan names what is stale and why, run computes exactly that', async () => {
+      const before = (await run()).results.find((result) => result.task.id === 'success.kpi06@2026-W47')!;
+      await editKpi06("lower(trim(form_status)) = 'completed'", "lower(trim(form_status)) in ('completed', 'draft')");
+      const predicted = await plan();
+      assert.deepEqual(predicted('success.kpi06'), { stale: true, reasons: ['code changed'] });
+      assert.deepEqual(predicted('success.kpi05'), { stale: true, reasons: ['upstream success.kpi06@2026-W47 is stale'] });
+      assert.equal(predicted('success.publish').stale, true);
+      assert.match(predicted('success.publish').reasons.join(), /upstream success\.kpi06@2026-W47 is stale/);
+      assert.equal(predicted('success.kpi16').stale, false);
+      assert.equal(predicted('success.kpi32').stale, false);
+
+      const outcome = await run();
+      assert.deepEqual(byStatus(outcome), {
+        succeeded: ['success.kpi05@2026-W47', 'success.kpi06@2026-W47', 'success.publish@2026-W47'],
+        fresh: ['success.kpi16@2026-W47', 'success.kpi32@2026-W47'],
+      });
+      const after = outcome.results.find((result) => result.task.id === 'success.kpi06@2026-W47')!;
+      assert.ok(before.value?.kind === 'kpi' && after.value?.kind === 'kpi');
+      assert.notEqual(after.value.value, before.value.value, 'the fix changed the value');
+      const kpi05 = outcome.results.find((result) => result.task.id === 'success.kpi05@2026-W47')!;
+      assert.ok(kpi05.value?.kind === 'kpi');
+      assert.deepEqual(kpi05.value.reasons, ['input success.kpi06 changed']);
+    });
+
+    test('a change that keeps the value reruns kpi06 only: its descendants stay fresh', async () => {
+      await editKpi06('/** Completed', '// Reworded, same query.\n/** Completed');
+      const predicted = await plan();
+      assert.deepEqual(predicted('success.kpi06').reasons, ['code changed']);
+      const outcome = await run();
+      assert.deepEqual(byStatus(outcome), {
+        succeeded: ['success.kpi06@2026-W47'],
+        fresh: ['success.kpi05@2026-W47', 'success.kpi16@2026-W47', 'success.kpi32@2026-W47', 'success.publish@2026-W47'],
+      });
+    });
+
+    test('a new agreement makes kpi32 stale, naming the table', async () => {
+      const warehouse = await openWarehouse(environment.config, log);
+      try {
+        await sql`insert into stg_hubspot.agreements (agreement_id, client_id, client_name, client_category, status, start_date, end_date)
+                  values ('AGR-TEST', 'C9999', 'Client 9999 SL', 'Customer', 'Terminated', '2026-01-05', '2026-10-01')`.execute(warehouse.db);
+      } finally {
+        await warehouse.close();
+      }
+      const predicted = await plan();
+      assert.deepEqual(predicted('success.kpi32'), { stale: true, reasons: ['input table:stg_hubspot.agreements changed'] });
+      assert.equal(predicted('success.kpi06').stale, false);
+      const outcome = await run();
+      assert.deepEqual(byStatus(outcome).succeeded, ['success.kpi32@2026-W47', 'success.publish@2026-W47']);
+    });
+
+    test('--force reruns everything selected; --force X only X', async () => {
+      const all = await run({ force: true });
+      assert.equal(byStatus(all).fresh, undefined);
+      const one = await run({ force: ['success.kpi16'] });
+      assert.deepEqual(byStatus(one), {
+        succeeded: ['success.kpi16@2026-W47'],
+        fresh: ['success.kpi05@2026-W47', 'success.kpi06@2026-W47', 'success.kpi32@2026-W47', 'success.publish@2026-W47'],
+      });
+    });
+
+    test('a deleted value is recomputed', async () => {
+      const warehouse = await openWarehouse(environment.config, log);
+      try {
+        await sql`delete from vl_analytics.scorecard_success where kpi_number = '16' and iso_week = ${WEEK.id}`.execute(warehouse.db);
+      } finally {
+        await warehouse.close();
+      }
+      assert.deepEqual((await plan())('success.kpi16').reasons, ['value missing from the store']);
+      assert.deepEqual(byStatus(await run()).succeeded, ['success.kpi16@2026-W47']);
+    });
+
+    test('the ledger keeps the fingerprint and the reason of every node-run', async () => {
+      const warehouse = await openWarehouse(environment.config, log);
+      try {
+        const rows = await sql<{ status: string; reason: string; fingerprint: string | null }>`
+          select status, reason, fingerprint from kpi_ledger.node_runs where task_id = 'success.kpi06@2026-W47' order by seq`.execute(warehouse.db);
+        assert.ok(rows.rows.every((row) => row.fingerprint !== null && /^[0-9a-f]{16}$/.test(row.fingerprint)));
+        assert.deepEqual(
+          rows.rows.slice(0, 4).map((row) => [row.status, row.reason]),
+          [
+            ['succeeded', 'never run'],
+            ['fresh', 'fresh'],
+            ['fresh', 'fresh'],
+            ['succeeded', 'code changed'],
+          ],
+        );
+      } finally {
+        await warehouse.close();
+      }
+    });
+  });
+}

@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { taskLevels } from '../graph/plan.ts';
 import type { TaskGraph } from '../graph/plan.ts';
 import type { TaskResult } from './executor.ts';
@@ -48,10 +48,16 @@ function describeValue(result: TaskResult<TaskValue>): string {
       return unit === 'percent' ? `${formatNumber(value.value * 100, 2)}%` : formatNumber(value.value, 4);
     }
     case 'publish':
-      return value.report ? `${relative(process.cwd(), value.report.location) || value.report.location} [${value.report.tab}]` : '';
+      return value.report ? `${displayPath(value.report.location)} [${value.report.tab}]` : '';
     case 'source':
       return value.rows === undefined ? 'ok' : `${value.rows} rows`;
   }
+}
+
+/** Relative to the working directory when inside it, otherwise as given. */
+function displayPath(location: string): string {
+  const path = relative(process.cwd(), location);
+  return path === '' || path.startsWith('..') || isAbsolute(path) ? location : path;
 }
 
 /** A number for a table: whole numbers as they are, others to at most `decimals` places. */

@@ -39,7 +39,7 @@ describe('quick start: run --target success.publish', () => {
       assert.match(first.stdout, new RegExp(`^${node.replace('.', '\\.')}\\s+${week.id}\\s+succeeded`, 'm'));
     }
     assert.match(first.stdout, /^node\s+week\s+status\s+value\s+duration$/m);
-    assert.match(first.stdout, /^\d+ succeeded, 0 failed, 0 blocked$/m);
+    assert.match(first.stdout, /^11 succeeded, 0 fresh, 0 failed, 0 blocked$/m);
   });
 
   test('says it loaded the demo data on first use only, with the run id on every run line', () => {

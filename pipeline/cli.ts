@@ -23,6 +23,8 @@ import { explainPlan, firstWeekOf, retryTasks, runPipeline } from './run.ts';
 import type { RunOptions } from './run.ts';
 import { latestNodeRuns, nodeHistory, runHistory } from './ledger.ts';
 import { formatNodeRuns, formatRuns } from './reports.ts';
+import { createConnectors } from './connectors/factory.ts';
+import { checkSheets } from './sheets-check.ts';
 import { formatSummary } from './summary.ts';
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
@@ -189,6 +191,30 @@ export function buildCli(): Command {
           : formatNodeRuns(await nodeHistory(warehouse.db, flags.node, flags.limit, config.timeZone), 'history'),
       );
       process.stdout.write(`${text}\n`);
+    });
+
+  program
+    .command('sheets')
+    .description('Google Sheets')
+    .command('check')
+    .description('verify access to every configured spreadsheet and tab, and show what publish would write where, without writing')
+    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
+    .option('--nodes <dir>', 'nodes folder (default from the configuration: nodes/)')
+    .option('-w, --week <week>', 'the week to preview (default: the last completed week)')
+    .action(async (flags: { config?: string; nodes?: string; week?: string }) => {
+      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const project = await loadProject(config, flags.nodes ? resolve(flags.nodes) : undefined);
+      const [week] = resolveWeeks(flags, { lastCompleted: lastCompletedWeek(currentInstant(), config.timeZone, config.weekCutoff), maxWeeks: 1 });
+      const connectors = await createConnectors(config, createLogger());
+      if (!connectors.googleAccount) {
+        process.stdout.write('no Google credentials in the environment: set GOOGLE_APPLICATION_CREDENTIALS (a key file) or GOOGLE_SERVICE_ACCOUNT_JSON\n');
+        process.exitCode = EXIT.failed;
+        return;
+      }
+      const lines = await checkSheets(config, project, week!, connectors);
+      if (lines.length === 0) process.stdout.write('no Google spreadsheet is configured (sheets.*.google, scorecards.*.spreadsheetId)\n');
+      for (const line of lines) process.stdout.write(`${line.ok ? 'ok  ' : 'FAIL'} ${line.text}\n`);
+      process.exitCode = lines.every((line) => line.ok) ? EXIT.ok : EXIT.failed;
     });
 
   return program;

@@ -13,16 +13,27 @@ const column = z.object({
   required: z.boolean().default(false),
 });
 
-const fileSheet = z.object({
-  /** An .xlsx workbook or a .csv file, relative to the configuration file. */
-  file: z.string(),
+const SPREADSHEET_ID = z.string().regex(/^[A-Za-z0-9_-]{10,100}$/, 'a spreadsheet id is the long code in its URL');
+
+const googleRange = z.object({
+  spreadsheetId: SPREADSHEET_ID,
+  tab: z.string().min(1),
+  /** A1 range within the tab, e.g. `A1:E`; default the whole tab. */
+  range: z.string().regex(/^[A-Z]+\d*(:[A-Z]+\d*)?$/, 'range is A1 notation without the tab, e.g. A1:E').optional(),
+});
+
+const sheetSource = z.object({
+  /** An .xlsx workbook or a .csv file, relative to the configuration file: the embedded default. */
+  file: z.string().optional(),
   /** Tab of a workbook; ignored for CSV. */
   tab: z.string().optional(),
+  /** The Google Sheets range, read instead of `file` when Google credentials are in the environment. */
+  google: googleRange.optional(),
   /** Header row number (1-based); data starts on the next row. */
   headerRow: z.number().int().min(1).default(1),
   /** Header text as written in the sheet → column. Other columns are ignored. */
   columns: z.record(z.string(), column),
-});
+}).refine((source) => source.file !== undefined || source.google !== undefined, 'a sheet source needs a file, a google range, or both');
 
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
@@ -50,7 +61,22 @@ const configSchema = z.object({
   fixturesDir: z.string().default('fixtures/warehouse'),
   nodesDir: z.string().default('nodes'),
   concurrency: z.number().int().min(1).max(64).default(4),
-  sheets: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), fileSheet).default({}),
+  sheets: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), sheetSource).default({}),
+  /** Per domain: the Google spreadsheet its scorecard is published to (when credentials are set). */
+  scorecards: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), z.object({ spreadsheetId: SPREADSHEET_ID })).default({}),
+  google: z
+    .object({
+      /** Google Sheets calls in flight at once across the run (the API's quota is per minute and per user). */
+      concurrency: z.number().int().min(1).max(10).default(1),
+      retry: z
+        .object({
+          attempts: z.number().int().min(1).max(10).default(5),
+          baseDelayMs: z.number().int().min(0).default(500),
+          maxDelayMs: z.number().int().min(0).default(16000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 export type SheetColumn = z.infer<typeof column>;
@@ -59,7 +85,8 @@ export const WEEKDAY_NUMBERS: Record<WeekCutoff['day'], number> = Object.fromEnt
   WeekCutoff['day'],
   number
 >;
-export type SheetSourceConfig = z.infer<typeof fileSheet>;
+export type SheetSourceConfig = z.infer<typeof sheetSource>;
+export type GoogleRange = z.infer<typeof googleRange>;
 
 export interface Config extends z.infer<typeof configSchema> {
   /** Absolute paths, resolved against the configuration file's folder. */

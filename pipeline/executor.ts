@@ -26,8 +26,8 @@ export interface Pool {
 
 export interface ExecuteOptions<V> {
   readonly concurrency: number;
-  /** The pool a task must also get a slot in, if any. */
-  poolOf?(task: Task): Pool | undefined;
+  /** Pools a task must also get a slot in, besides the global limit. */
+  poolsOf?(task: Task): readonly Pool[];
   /** Runs one task; what it resolves to is the task's value, what it throws fails it. */
   run(task: Task, signal: AbortSignal): Promise<V>;
   /**
@@ -54,18 +54,21 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
 
-  // A pooled task takes its pool slot first, then a global one, so waiting for a narrow pool
-  // never holds a global slot that another task could use.
+  // A pooled task takes its pool slots first (in name order, so two tasks never wait on each
+  // other's), then a global one: waiting for a narrow pool never holds a global slot.
   const enqueue = (task: Task, job: () => Promise<void>): Promise<void> => {
-    const pool = options.poolOf?.(task);
-    if (!pool) return queue.add(job);
-    let poolQueue = pools.get(pool.name);
-    if (!poolQueue) {
-      poolQueue = new PQueue({ concurrency: pool.concurrency });
-      pools.set(pool.name, poolQueue);
-    }
-    const narrow = poolQueue;
-    return narrow.add(() => queue.add(job));
+    const needed = [...(options.poolsOf?.(task) ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+    const acquire = (index: number): Promise<void> => {
+      const pool = needed[index];
+      if (!pool) return queue.add(job);
+      let poolQueue = pools.get(pool.name);
+      if (!poolQueue) {
+        poolQueue = new PQueue({ concurrency: pool.concurrency });
+        pools.set(pool.name, poolQueue);
+      }
+      return poolQueue.add(() => acquire(index + 1));
+    };
+    return acquire(0);
   };
 
   const settle = async (result: TaskResult<V>): Promise<TaskResult<V>> => {

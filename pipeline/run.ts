@@ -5,10 +5,8 @@ import type { Task, TaskGraph } from '../graph/plan.ts';
 import { selectNodes } from '../graph/select.ts';
 import { SelectorError } from '../graph/errors.ts';
 import type { Config } from './config.ts';
-import type { ScorecardSink } from './connectors/scorecards/scorecard-sink.ts';
-import { xlsxSink } from './connectors/scorecards/xlsx-sink.ts';
-import { localSheetReader } from './connectors/sheets/sheet-source.ts';
-import type { SheetReader } from './connectors/sheets/sheet-source.ts';
+import { createConnectors } from './connectors/factory.ts';
+import type { Connectors } from './connectors/factory.ts';
 import { ensureScorecardTable, storedWeeks, upsertScorecardValue } from './connectors/warehouse/scorecards.ts';
 import { openWarehouse } from './connectors/warehouse/warehouse.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
@@ -43,15 +41,14 @@ export interface SessionOptions extends Selection {
   readonly log: Logger;
   /** Nodes folder; defaults to the configured one. */
   readonly nodesDir?: string;
-  readonly sheets?: SheetReader;
+  /** Where Google credentials are looked up; defaults to process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface RunOptions extends SessionOptions {
   readonly concurrency: number;
   /** The command line as the user typed it, for the ledger. */
   readonly command: string;
-  /** Where a domain's scorecard goes; defaults to a local workbook. */
-  readonly sinkFor?: (domain: string) => ScorecardSink;
   readonly signal?: AbortSignal;
 }
 
@@ -79,6 +76,7 @@ export interface Session {
   readonly tasks: TaskGraph;
   readonly sources: Sources;
   readonly freshness: Freshness;
+  readonly connectors: Connectors;
   close(): Promise<void>;
 }
 
@@ -90,6 +88,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const project = await loadProject(options.config, options.nodesDir);
   const selected = selectFrom(project, options);
   const forced = options.force === true ? selected : Array.isArray(options.force) ? selectNodes(project.graph, options.force) : new Set<string>();
+  const connectors = await createConnectors(options.config, options.log, options.env);
   const warehouse = await openWarehouse(options.config, options.log);
   try {
     const stored = new Set<string>();
@@ -110,7 +109,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       ...(firstWeek ? { firstWeek } : {}),
       ...(options.only ? { only: options.only } : {}),
     });
-    const sources = new Sources(options.config, warehouse, options.sheets ?? localSheetReader(options.config.paths.root));
+    const sources = new Sources(options.config, warehouse, connectors.sheets);
     const freshness = new Freshness({
       graph: project.graph,
       root: options.config.paths.root,
@@ -120,7 +119,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       isStored,
       isForced: (task: Task) => forced.has(task.node.id),
     });
-    return { project, warehouse, tasks, sources, freshness, close: () => warehouse.close() };
+    return { project, warehouse, tasks, sources, freshness, connectors, close: () => warehouse.close() };
   } catch (error) {
     await warehouse.close();
     throw error;
@@ -152,7 +151,7 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
     warehouse,
     sources: session.sources,
     freshness: session.freshness,
-    sinkFor: options.sinkFor ?? (() => xlsxSink(options.config.paths.scorecards)),
+    sinkFor: (domain) => session.connectors.sinkFor(domain),
     log,
   });
   try {
@@ -169,8 +168,7 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
 
     const results = await execute<TaskValue>(tasks, {
       concurrency: options.concurrency,
-      // One writer per scorecard: publishes of several weeks rewrite the same workbook.
-      poolOf: (task) => (task.node.kind === 'publish' ? { name: `publish:${task.node.declaration.domain}`, concurrency: 1 } : undefined),
+      poolsOf: (task) => session.connectors.poolsOf(task),
       ...(options.signal ? { signal: options.signal } : {}),
       run: (task, signal) => runner.run(task, signal),
       settle: async (result) => {

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { sql } from 'kysely';
 import type { SheetRow } from '../graph/declare.ts';
 import type { Config } from './config.ts';
@@ -34,7 +33,7 @@ export class Sources {
     return cached(this.sheets, source, async () => {
       const sheet = this.config.sheets[source];
       if (!sheet) throw new SourceError(`sheet source "${source}" is not configured`);
-      const range = await this.reader.read(source, { ...sheet, file: resolve(this.config.paths.root, sheet.file) });
+      const range = await this.reader.read(source, sheet);
       const rows = cleanRange(source, range, sheet.columns);
       return { rows, location: range.location, fingerprint: hashOf(rows) };
     });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { SheetSourceConfig } from '../../config.ts';
+import { SourceError } from '../../errors.ts';
 import { readLocalSheet } from './local-file.ts';
 
 /** A cell as a spreadsheet API returns it, before cleaning. */
@@ -26,5 +27,12 @@ export interface SheetReader {
 
 /** Reads sources that are files (xlsx, csv) relative to `root`. */
 export function localSheetReader(root: string): SheetReader {
-  return { read: (_name, source) => readLocalSheet(resolve(root, source.file), source) };
+  return {
+    read: (name, source) => {
+      if (source.file === undefined) {
+        throw new SourceError(`sheet source "${name}" has only a Google range and there are no Google credentials in the environment`);
+      }
+      return readLocalSheet(resolve(root, source.file), source);
+    },
+  };
 }

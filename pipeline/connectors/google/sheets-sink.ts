@@ -1,0 +1,104 @@
+import type { GoogleSpreadsheet, GoogleSpreadsheetCell, GoogleSpreadsheetWorksheet } from 'google-spreadsheet';
+import { Temporal } from 'temporal-polyfill';
+import { FIRST_WEEK_COLUMN, HEADER_ROW, planWeekColumn } from '../scorecards/layout.ts';
+import type { CellWrite, LayoutPlan, TabSnapshot, WeekColumn } from '../scorecards/layout.ts';
+import type { PublishReport, ScorecardSink } from '../scorecards/scorecard-sink.ts';
+import { withSpreadsheet } from './spreadsheet.ts';
+import type { GoogleContext } from './spreadsheet.ts';
+
+const NEW_TAB = { rowCount: 100, columnCount: 60 } as const;
+const SERIAL_EPOCH = Temporal.PlainDate.from('1899-12-30');
+
+/** What publish would do to a tab, without doing it (for `sheets check`). */
+export interface PublishPreview {
+  readonly tabExists: boolean;
+  readonly plan: LayoutPlan;
+}
+
+export interface GoogleScorecardSink extends ScorecardSink {
+  preview(domain: string, tab: string, column: WeekColumn): Promise<PublishPreview>;
+}
+
+/**
+ * Publishes a domain's week into its Google spreadsheet with the shared layout: the tab is
+ * created when missing (header frozen), the week column and KPI rows are found or added, and
+ * every cell is written in one batched request. Other rows, notes and formats are untouched.
+ */
+export function googleSheetsSink(context: GoogleContext, spreadsheetId: string): GoogleScorecardSink {
+  return {
+    async publish(domain, tab, column): Promise<PublishReport> {
+      return withSpreadsheet(context, spreadsheetId, `publish ${domain}`, async (doc) => {
+        let sheet = doc.sheetsByTitle[tab];
+        if (!sheet) {
+          sheet = await doc.addSheet({
+            title: tab,
+            gridProperties: { ...NEW_TAB, frozenRowCount: HEADER_ROW, frozenColumnCount: FIRST_WEEK_COLUMN - 1 },
+          });
+        }
+        const plan = planWeekColumn(await snapshot(sheet), column);
+        if (plan.insertColumnAt !== undefined) {
+          await sheet.insertDimension('COLUMNS', { startIndex: plan.insertColumnAt - 1, endIndex: plan.insertColumnAt }, true);
+        }
+        const rows = Math.max(...plan.writes.map((write) => write.row));
+        const columns = Math.max(...plan.writes.map((write) => write.column));
+        if (rows > sheet.rowCount || columns > sheet.columnCount) {
+          await sheet.resize({ rowCount: Math.max(rows, sheet.rowCount), columnCount: Math.max(columns, sheet.columnCount) });
+        }
+        await sheet.loadCells([`A1:B${rows}`, `${columnLetter(plan.weekColumn)}1:${columnLetter(plan.weekColumn)}${rows}`]);
+        for (const write of plan.writes) apply(sheet.getCell(write.row - 1, write.column - 1), write);
+        // One request for every cell of the week, however many KPIs.
+        await sheet.saveUpdatedCells();
+        return {
+          location: `Google spreadsheet ${spreadsheetId}`,
+          tab,
+          weekColumn: plan.weekColumn,
+          addedRows: plan.addedRows,
+          emptyKpis: column.kpis.filter((kpi) => kpi.value === null).map((kpi) => kpi.number),
+        };
+      });
+    },
+
+    async preview(domain, tab, column): Promise<PublishPreview> {
+      return withSpreadsheet(context, spreadsheetId, `check ${domain}`, async (doc: GoogleSpreadsheet) => {
+        const sheet = doc.sheetsByTitle[tab];
+        return {
+          tabExists: sheet !== undefined,
+          plan: planWeekColumn(sheet ? await snapshot(sheet) : { headerRow: [], kpiColumn: [] }, column),
+        };
+      });
+    },
+  };
+}
+
+/** Row 1 and column A as text; date headers typed by hand (serial numbers) read as `YYYY-MM-DD`. */
+async function snapshot(sheet: GoogleSpreadsheetWorksheet): Promise<TabSnapshot> {
+  await sheet.loadCells([`A1:${columnLetter(sheet.columnCount)}1`, `A1:A${sheet.rowCount}`]);
+  const text = (cell: GoogleSpreadsheetCell, isHeader: boolean): string | null => {
+    const value = cell.value;
+    if (value === null || value === undefined) return null;
+    const type = cell.numberFormat?.type;
+    if (isHeader && typeof value === 'number' && (type === 'DATE' || type === 'DATE_TIME')) {
+      return SERIAL_EPOCH.add({ days: Math.floor(value) }).toString();
+    }
+    return typeof value === 'object' ? null : String(value);
+  };
+  return {
+    headerRow: Array.from({ length: sheet.columnCount }, (_, index) => text(sheet.getCell(0, index), true)),
+    kpiColumn: Array.from({ length: sheet.rowCount }, (_, index) => text(sheet.getCell(index, 0), false)),
+  };
+}
+
+function apply(cell: GoogleSpreadsheetCell, write: CellWrite): void {
+  cell.value = write.value ?? null;
+  if (write.numberFormat) {
+    cell.numberFormat = { type: write.numberFormat.includes('%') ? 'PERCENT' : 'NUMBER', pattern: write.numberFormat };
+  }
+  if (write.bold) cell.textFormat = { ...cell.textFormat, bold: true };
+}
+
+/** 1 → A, 27 → AA. */
+export function columnLetter(column: number): string {
+  let letters = '';
+  for (let rest = column; rest > 0; rest = Math.floor((rest - 1) / 26)) letters = String.fromCharCode(65 + ((rest - 1) % 26)) + letters;
+  return letters;
+}

@@ -1,0 +1,55 @@
+import { kpiNumberLabel } from '../graph/ids.ts';
+import type { IsoWeek } from '../graph/iso-week.ts';
+import type { Config } from './config.ts';
+import type { Connectors } from './connectors/factory.ts';
+import { columnLetter } from './connectors/google/sheets-sink.ts';
+import { tabName } from './connectors/scorecards/layout.ts';
+import { cleanRange } from './connectors/sheets/clean.ts';
+import type { Project } from './project.ts';
+import { domainKpis } from './project.ts';
+
+export interface CheckLine {
+  readonly ok: boolean;
+  readonly text: string;
+}
+
+/**
+ * Verifies every configured Google range and scorecard spreadsheet and says what a publish of
+ * `week` would write where, without writing anything.
+ */
+export async function checkSheets(config: Config, project: Project, week: IsoWeek, connectors: Connectors): Promise<CheckLine[]> {
+  const lines: CheckLine[] = [];
+  for (const [name, source] of Object.entries(config.sheets).sort(([a], [b]) => a.localeCompare(b))) {
+    if (!source.google) continue;
+    try {
+      const range = await connectors.sheets.read(name, source);
+      const rows = cleanRange(name, range, source.columns);
+      lines.push({ ok: true, text: `source ${name}: ${range.location}: ${rows.length} rows, every column found and clean` });
+    } catch (error) {
+      lines.push({ ok: false, text: `source ${name}: ${(error as Error).message}` });
+    }
+  }
+  for (const domain of project.domains) {
+    const sink = connectors.googleSinkFor(domain);
+    if (!sink) continue;
+    const kpis = domainKpis(project.graph, domain).map(({ declaration }) => ({
+      number: kpiNumberLabel(declaration.number),
+      name: declaration.name,
+      unit: declaration.unit,
+      value: null,
+    }));
+    const tab = tabName(week.year);
+    try {
+      const { tabExists, plan } = await sink.preview(domain, tab, { header: week.lastSunday.toString(), kpis });
+      const column = `${columnLetter(plan.weekColumn)} (${plan.insertColumnAt !== undefined ? 'inserted' : 'week'} ${week.lastSunday})`;
+      const added = plan.addedRows.length > 0 ? `; new rows for KPI ${plan.addedRows.join(', ')}` : '';
+      lines.push({
+        ok: true,
+        text: `scorecard ${domain}: spreadsheet ${config.scorecards[domain]!.spreadsheetId}, tab ${tab}${tabExists ? '' : ' (to be created)'}, column ${column}, ${kpis.length} KPI rows${added}`,
+      });
+    } catch (error) {
+      lines.push({ ok: false, text: `scorecard ${domain}: ${(error as Error).message}` });
+    }
+  }
+  return lines;
+}

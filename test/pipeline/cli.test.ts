@@ -67,6 +67,24 @@ describe('quick start: run --target success.publish', () => {
     }
   });
 
+  test('plan explains the same as JSON, dot and mermaid', async () => {
+    const json = await runCli(['plan', '--target', 'success.publish', '--format', 'json'], environment.env);
+    assert.equal(json.code, 0, json.stderr);
+    const plan = JSON.parse(json.stdout) as { summary: { tasks: number; stale: number; fresh: number }; levels: { id: string; state: string; why: string[] }[][] };
+    assert.deepEqual(plan.summary, { tasks: 8, stale: 0, fresh: 5 });
+    assert.deepEqual(plan.levels.map((level) => level.length), [3, 3, 1, 1]);
+    assert.equal(plan.levels[3]![0]!.id, `success.publish@${week.id}`);
+    const forced = JSON.parse((await runCli(['plan', '--target', 'success.publish', '--format', 'json', '--force', 'success.kpi06'], environment.env)).stdout) as typeof plan;
+    const kpi05 = forced.levels.flat().find((task) => task.id === `success.kpi05@${week.id}`)!;
+    assert.deepEqual([kpi05.state, kpi05.why], ['stale', [`upstream success.kpi06@${week.id} is stale`]]);
+    const dot = await runCli(['plan', '--target', 'success.kpi05', '--format', 'dot'], environment.env);
+    assert.match(dot.stdout, /^digraph plan \{/);
+    assert.match(dot.stdout, new RegExp(`"success\\.kpi06@${week.id}" -> "success\\.kpi05@${week.id}";`));
+    const mermaid = await runCli(['plan', '--target', 'success.kpi05', '--format', 'mermaid'], environment.env);
+    assert.match(mermaid.stdout, /^flowchart LR\n/);
+    assert.match(mermaid.stdout, /n\d+ --> n\d+/);
+  });
+
   test('the workbook has the scorecard layout', async () => {
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(join(environment.dir, 'scorecards', 'success.xlsx'));

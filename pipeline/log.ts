@@ -12,7 +12,20 @@ export function createLogger(options: { level?: string; pretty?: boolean } = {})
   const level = options.level ?? process.env.KPI_LOG_LEVEL ?? 'info';
   const readable = options.pretty ?? process.stderr.isTTY === true;
   if (readable) {
-    return pino({ level }, pretty({ destination: 2, sync: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }));
+    return pino(
+      { level },
+      pretty({
+        destination: 2,
+        sync: true,
+        singleLine: true,
+        translateTime: 'SYS:HH:MM:ss',
+        ignore: 'pid,hostname,node,week',
+        messageFormat: (line, messageKey) => {
+          const where = typeof line.node === 'string' ? `${line.node}${typeof line.week === 'string' ? `@${line.week}` : ''}: ` : '';
+          return `${where}${String(line[messageKey])}`;
+        },
+      }),
+    );
   }
   return pino({ level, base: undefined }, pino.destination({ fd: 2, sync: true }));
 }

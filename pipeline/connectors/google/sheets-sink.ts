@@ -70,9 +70,12 @@ export function googleSheetsSink(context: GoogleContext, spreadsheetId: string):
   };
 }
 
-/** Row 1 and column A as text; date headers typed by hand (serial numbers) read as `YYYY-MM-DD`. */
+/**
+ * Row 1 and column A as text (date headers typed by hand, serial numbers, read as
+ * `YYYY-MM-DD`), and the last row used in column A or B.
+ */
 async function snapshot(sheet: GoogleSpreadsheetWorksheet): Promise<TabSnapshot> {
-  await sheet.loadCells([`A1:${columnLetter(sheet.columnCount)}1`, `A1:A${sheet.rowCount}`]);
+  await sheet.loadCells([`A1:${columnLetter(sheet.columnCount)}1`, `A1:B${sheet.rowCount}`]);
   const text = (cell: GoogleSpreadsheetCell, isHeader: boolean): string | null => {
     const value = cell.value;
     if (value === null || value === undefined) return null;
@@ -82,9 +85,15 @@ async function snapshot(sheet: GoogleSpreadsheetWorksheet): Promise<TabSnapshot>
     }
     return typeof value === 'object' ? null : String(value);
   };
+  const kpiColumn = Array.from({ length: sheet.rowCount }, (_, index) => text(sheet.getCell(index, 0), false));
+  let lastUsedRow = 0;
+  for (let row = 0; row < sheet.rowCount; row++) {
+    if (kpiColumn[row] !== null || text(sheet.getCell(row, 1), false) !== null) lastUsedRow = row + 1;
+  }
   return {
     headerRow: Array.from({ length: sheet.columnCount }, (_, index) => text(sheet.getCell(0, index), true)),
-    kpiColumn: Array.from({ length: sheet.rowCount }, (_, index) => text(sheet.getCell(index, 0), false)),
+    kpiColumn,
+    lastUsedRow,
   };
 }
 

@@ -32,6 +32,8 @@ export interface WeekColumn {
 export interface TabSnapshot {
   readonly headerRow: readonly (string | null)[];
   readonly kpiColumn: readonly (string | null)[];
+  /** The last row with anything in it (a manual row may leave column A empty); new KPI rows go below. */
+  readonly lastUsedRow?: number;
 }
 
 export type CellValue = string | number | null;
@@ -87,7 +89,7 @@ export function planWeekColumn(snapshot: TabSnapshot, column: WeekColumn): Layou
     const number = normaliseKpiNumber(cell);
     if (row >= FIRST_KPI_ROW && number !== undefined && !rowOf.has(number)) rowOf.set(number, row);
   });
-  let nextRow = Math.max(FIRST_KPI_ROW, lastNonEmpty(snapshot.kpiColumn) + 1);
+  let nextRow = Math.max(FIRST_KPI_ROW, lastNonEmpty(snapshot.kpiColumn) + 1, (snapshot.lastUsedRow ?? 0) + 1);
   const addedRows: string[] = [];
   for (const kpi of column.kpis) {
     let row = rowOf.get(kpi.number);

@@ -50,7 +50,11 @@ function snapshot(sheet: ExcelJS.Worksheet): TabSnapshot {
   sheet.getColumn(1).eachCell({ includeEmpty: true }, (cell, row) => {
     kpiColumn[row - 1] = text(cell.value);
   });
-  return { headerRow: Array.from(headerRow, (cell) => cell ?? null), kpiColumn: Array.from(kpiColumn, (cell) => cell ?? null) };
+  return {
+    headerRow: Array.from(headerRow, (cell) => cell ?? null),
+    kpiColumn: Array.from(kpiColumn, (cell) => cell ?? null),
+    lastUsedRow: sheet.actualRowCount === 0 ? 0 : (sheet.lastRow?.number ?? 0),
+  };
 }
 
 function text(value: ExcelJS.CellValue): string | null {

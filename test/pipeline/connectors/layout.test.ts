@@ -184,3 +184,16 @@ describe('planWeekColumn: repeatable', () => {
     assert.deepEqual(second.writes, first.writes);
   });
 });
+
+describe('planWeekColumn and manual rows', () => {
+  test('a new KPI row goes below the last used row, even when that row has no KPI number', () => {
+    const snapshot: TabSnapshot = { headerRow: ['KPI', 'Name', '2026-11-15'], kpiColumn: ['KPI', '05', '06', null], lastUsedRow: 4 };
+    const plan = planWeekColumn(snapshot, {
+      header: '2026-11-22',
+      kpis: [{ number: '16', name: 'Replacements', unit: 'integer', value: 3 }],
+    });
+    assert.deepEqual(plan.addedRows, ['16']);
+    assert.ok(plan.writes.filter((write) => write.row === 4).length === 0, 'row 4 (a manual note in column B) is not written');
+    assert.ok(plan.writes.some((write) => write.row === 5 && write.column === 1 && write.value === '16'));
+  });
+});

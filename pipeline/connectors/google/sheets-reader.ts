@@ -1,5 +1,6 @@
 import { SourceError } from '../../errors.ts';
 import type { RawCell, RawRange, SheetReader } from '../sheets/sheet-source.ts';
+import { columnLetter } from './sheets-sink.ts';
 import { requireTab, withSpreadsheet } from './spreadsheet.ts';
 import type { GoogleContext } from './spreadsheet.ts';
 
@@ -14,9 +15,11 @@ export function googleSheetReader(context: GoogleContext): SheetReader {
     async read(name, source): Promise<RawRange> {
       const google = source.google;
       if (!google) throw new SourceError(`sheet source "${name}" has no Google range`);
-      const range = google.range ?? 'A:ZZ';
+      let range = google.range ?? 'A1';
       const values = await withSpreadsheet(context, google.spreadsheetId, `sheet source "${name}"`, async (doc) => {
         const sheet = requireTab(doc, google.tab, google.spreadsheetId);
+        // The whole grid by default: Google refuses a range beyond the tab's size.
+        range = google.range ?? `A1:${columnLetter(sheet.columnCount)}${sheet.rowCount}`;
         // Unformatted: numbers as numbers and dates as serial numbers (Google's default date rendering).
         const [values] = (await sheet.batchGetCellsInRange([range], { valueRenderOption: 'UNFORMATTED_VALUE' })) as (RawCell[][] | undefined)[];
         return values;

@@ -79,7 +79,8 @@ async function snapshot(sheet: GoogleSpreadsheetWorksheet): Promise<TabSnapshot>
   const text = (cell: GoogleSpreadsheetCell, isHeader: boolean): string | null => {
     const value = cell.value;
     if (value === null || value === undefined) return null;
-    const type = cell.numberFormat?.type;
+    // Not cell.numberFormat: that getter throws on a cell without any format.
+    const type = cell.userEnteredFormat?.numberFormat?.type;
     if (isHeader && typeof value === 'number' && (type === 'DATE' || type === 'DATE_TIME')) {
       return SERIAL_EPOCH.add({ days: Math.floor(value) }).toString();
     }
@@ -102,7 +103,7 @@ function apply(cell: GoogleSpreadsheetCell, write: CellWrite): void {
   if (write.numberFormat) {
     cell.numberFormat = { type: write.numberFormat.includes('%') ? 'PERCENT' : 'NUMBER', pattern: write.numberFormat };
   }
-  if (write.bold) cell.textFormat = { ...cell.textFormat, bold: true };
+  if (write.bold) cell.textFormat = { ...cell.userEnteredFormat?.textFormat, bold: true };
 }
 
 /** 1 → A, 27 → AA. */

@@ -1,0 +1,314 @@
+/**
+ * Google Sheets through the real google-spreadsheet and google-auth-library code, against the
+ * in-repo emulation of the Sheets v4 REST API (test/helpers/sheets-emulator.ts).
+ */
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import ExcelJS from 'exceljs';
+import { pino } from 'pino';
+import { IsoWeek } from '../../../graph/iso-week.ts';
+import type { Config } from '../../../pipeline/config.ts';
+import { ConfigError } from '../../../pipeline/config.ts';
+import { serviceAccountFromEnv } from '../../../pipeline/connectors/google/credentials.ts';
+import { createConnectors } from '../../../pipeline/connectors/factory.ts';
+import { loadProject } from '../../../pipeline/project.ts';
+import { runPipeline } from '../../../pipeline/run.ts';
+import type { RunOutcome } from '../../../pipeline/run.ts';
+import { checkSheets } from '../../../pipeline/sheets-check.ts';
+import { statusOf } from '../../../pipeline/summary.ts';
+import { copyNodes } from '../../helpers/cli.ts';
+import { REPO, createEnvironment } from '../../helpers/environment.ts';
+import type { TestEnvironment } from '../../helpers/environment.ts';
+import { SheetsEmulator } from '../../helpers/sheets-emulator.ts';
+
+const ACCOUNT = 'kpi-factory@demo-project.iam.gserviceaccount.com';
+const SUCCESS_SHEET = 'successScorecard0001';
+const CALENDAR_SHEET = 'calendarScorecard001';
+const SOURCE_SHEET = 'csWeeklyReportSheet1';
+const WEEK = IsoWeek.parse('2026-W47');
+
+/** A throwaway key made for this run: no credential is ever committed. */
+const { privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
+const GOOGLE_ENV = { GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify({ type: 'service_account', client_email: ACCOUNT, private_key: privateKey }) };
+
+/** A logger whose lines the test can read. */
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { log: pino({ level: 'debug' }, stream), lines };
+}
+
+function googleConfig(base: Config, overrides: Partial<Config> = {}): Config {
+  return {
+    ...base,
+    scorecards: { success: { spreadsheetId: SUCCESS_SHEET }, calendar: { spreadsheetId: CALENDAR_SHEET } },
+    google: { concurrency: 1, retry: { attempts: 4, baseDelayMs: 1, maxDelayMs: 4 } },
+    ...overrides,
+  };
+}
+
+describe('Google Sheets', () => {
+  let environment: TestEnvironment;
+  let emulator: SheetsEmulator;
+  let nodes: string;
+
+  before(async () => {
+    environment = await createEnvironment();
+    // The success domain and the one-KPI calendar domain, so one domain can fail while the other publishes.
+    nodes = await copyNodes(join(REPO, 'nodes'));
+    await cp(join(REPO, 'fixtures', 'test-nodes', 'calendar', 'calendar'), join(nodes, 'calendar'), { recursive: true });
+  });
+  after(async () => {
+    await rm(nodes, { recursive: true, force: true });
+    await environment.cleanup();
+  });
+  beforeEach(() => {
+    emulator = SheetsEmulator.install();
+    emulator.addSpreadsheet(SUCCESS_SHEET, { sharedWith: [ACCOUNT] });
+    emulator.addSpreadsheet(CALENDAR_SHEET, { sharedWith: [ACCOUNT] });
+  });
+  afterEach(() => emulator.uninstall());
+
+  const run = (config: Config, log = capturingLogger().log, select = ['success.*']): Promise<RunOutcome> =>
+    runPipeline({ config, log, concurrency: 4, command: 'test', select, exclude: [], weeks: [WEEK], nodesDir: nodes, env: GOOGLE_ENV, force: true });
+
+  test('publishes into a sheet with earlier weeks, manual rows and notes, touching nothing else', async () => {
+    emulator.addTab(SUCCESS_SHEET, 'sc2026', { rowCount: 20, columnCount: 6, frozenRowCount: 1 });
+    emulator.setCells(SUCCESS_SHEET, 'sc2026', 'A1', [
+      ['KPI', 'Name', '2026-11-08', '2026-11-15'],
+      ['05', '4 Week Ave. Offboarding Forms Completed', 11.5, 12.25],
+      ['6', 'Offboarding Forms Completed', 10, 14],
+      [null, 'Comment from the team: W46 was a holiday week', null, null],
+    ]);
+    emulator.setCell(SUCCESS_SHEET, 'sc2026', 'D3', { note: 'checked by hand' });
+    emulator.setCell(SUCCESS_SHEET, 'sc2026', 'B4', { bold: true });
+
+    const outcome = await run(googleConfig(environment.config));
+    assert.equal(outcome.status, 'succeeded', outcome.results.find((result) => result.error)?.error?.message);
+    const values = new Map(
+      outcome.results.flatMap((result) => (result.value?.kind === 'kpi' ? [[result.task.id.split('@')[0]! + '@' + result.task.week?.id, result.value.value] as const] : [])),
+    );
+    const value = (node: string) => values.get(`${node}@${WEEK.id}`);
+    assert.deepEqual(emulator.grid(SUCCESS_SHEET, 'sc2026'), [
+      ['KPI', 'Name', '2026-11-08', '2026-11-15', '2026-11-22'],
+      ['05', '4 Week Ave. Offboarding Forms Completed', 11.5, 12.25, value('success.kpi05')],
+      ['06', 'Offboarding Forms Completed', 10, 14, value('success.kpi06')],
+      [null, 'Comment from the team: W46 was a holiday week', null, null, null],
+      ['16', 'New replacement processes for existing clients', null, null, value('success.kpi16')],
+      ['32', 'Overall churn [real churn] (52 weeks)', null, null, value('success.kpi32')],
+    ]);
+    assert.deepEqual(emulator.cell(SUCCESS_SHEET, 'sc2026', 'D3'), { value: 14, note: 'checked by hand' });
+    assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'B4')?.bold, true);
+    assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E2')?.numberFormat, '0.00');
+    assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E6')?.numberFormat, '0.0%');
+    assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E1')?.bold, true);
+
+    const before = emulator.grid(SUCCESS_SHEET, 'sc2026');
+    const again = await run(googleConfig(environment.config));
+    assert.equal(again.status, 'succeeded');
+    assert.deepEqual(emulator.grid(SUCCESS_SHEET, 'sc2026'), before, 'publishing again changes nothing');
+    assert.deepEqual(emulator.cell(SUCCESS_SHEET, 'sc2026', 'D3'), { value: 14, note: 'checked by hand' });
+  });
+
+  test('creates the tab with a frozen header; an older week is inserted in date order', async () => {
+    assert.equal((await run(googleConfig(environment.config))).status, 'succeeded');
+    const [tab] = emulator.tabs(SUCCESS_SHEET);
+    assert.deepEqual([tab?.title, tab?.frozenRowCount, tab?.frozenColumnCount], ['sc2026', 1, 2]);
+    const older = await runPipeline({
+      config: googleConfig(environment.config),
+      log: capturingLogger().log,
+      concurrency: 2,
+      command: 'test',
+      select: ['success.publish'],
+      exclude: [],
+      weeks: [IsoWeek.parse('2026-W45')],
+      nodesDir: nodes,
+      env: GOOGLE_ENV,
+    });
+    assert.equal(older.status, 'succeeded');
+    assert.deepEqual(emulator.grid(SUCCESS_SHEET, 'sc2026')[0], ['KPI', 'Name', '2026-11-08', '2026-11-22']);
+  });
+
+  test('the number of requests of a publish does not grow with the number of KPIs', async () => {
+    const counts: number[] = [];
+    emulator.addTab(CALENDAR_SHEET, 'sc2026');
+    for (const size of [3, 12]) {
+      const folder = join(REPO, '.tmp', `many-${size}-${process.pid}`);
+      await mkdir(join(folder, 'calendar'), { recursive: true });
+      await writeFile(join(folder, 'calendar', 'publish.ts'), "import { definePublish } from 'kpi-factory';\nexport default definePublish({ domain: 'calendar', scorecard: 'Calendar' });\n");
+      for (let number = 1; number <= size; number++) {
+        await writeFile(
+          join(folder, 'calendar', `kpi${number}.ts`),
+          `import { defineKpi } from 'kpi-factory';\nexport default defineKpi({ domain: 'calendar', number: ${number}, name: 'K${number}', unit: 'integer', inputs: {}, compute: () => ${number} });\n`,
+        );
+      }
+      const start = emulator.requests.length;
+      const outcome = await runPipeline({
+        config: googleConfig(environment.config),
+        log: capturingLogger().log,
+        concurrency: 4,
+        command: 'test',
+        select: ['calendar.*'],
+        exclude: [],
+        weeks: [IsoWeek.parse(`2026-W${String(10 + size).padStart(2, '0')}`)],
+        nodesDir: folder,
+        env: GOOGLE_ENV,
+      });
+      await rm(folder, { recursive: true, force: true });
+      assert.equal(outcome.status, 'succeeded');
+      const requests = emulator.requests.slice(start);
+      counts.push(requests.length);
+      assert.equal(requests.filter((request) => request.path.endsWith(':batchUpdate') && JSON.stringify(request.body).includes('updateCells')).length, 1, 'one write for all cells');
+    }
+    assert.equal(counts[0], counts[1], `requests for 3 KPIs (${counts[0]}) and for 12 (${counts[1]})`);
+  });
+
+  test('a 429 is retried and the week is published once', async () => {
+    emulator.addTab(SUCCESS_SHEET, 'sc2026');
+    emulator.failNext(1, 429, { method: 'POST', pathIncludes: ':batchUpdate' });
+    const { log, lines } = capturingLogger();
+    const outcome = await run(googleConfig(environment.config), log);
+    assert.equal(outcome.status, 'succeeded');
+    const retries = lines.filter((line) => typeof line.msg === 'string' && line.msg.includes('transient Google Sheets error, retrying'));
+    assert.equal(retries.length, 1);
+    assert.equal(retries[0]!.status, 429);
+    assert.deepEqual(emulator.grid(SUCCESS_SHEET, 'sc2026')[0], ['KPI', 'Name', '2026-11-22']);
+    assert.equal(emulator.grid(SUCCESS_SHEET, 'sc2026').length, 5);
+  });
+
+  test('a 403 fails that domain with the spreadsheet and the account; the other domain publishes', async () => {
+    emulator.uninstall();
+    emulator = SheetsEmulator.install();
+    emulator.addSpreadsheet(SUCCESS_SHEET, { sharedWith: ['someone-else@example.com'] });
+    emulator.addSpreadsheet(CALENDAR_SHEET, { sharedWith: [ACCOUNT] });
+    const { log, lines } = capturingLogger();
+    const outcome = await run(googleConfig(environment.config), log, ['success.*', 'calendar.*']);
+    assert.equal(outcome.status, 'failed');
+    const publish = outcome.results.find((result) => result.task.id === `success.publish@${WEEK.id}`)!;
+    assert.equal(publish.status, 'failed');
+    assert.match(publish.error!.message, new RegExp(`${SUCCESS_SHEET}.*403.*share it with ${ACCOUNT.replace(/\./g, '\\.')}`));
+    assert.equal(outcome.results.find((result) => result.task.id === `calendar.publish@${WEEK.id}`)?.status, 'succeeded');
+    assert.deepEqual(emulator.grid(CALENDAR_SHEET, 'sc2026'), [
+      ['KPI', 'Name', '2026-11-22'],
+      ['01', 'ISO week number', 47],
+    ]);
+    assert.equal(lines.filter((line) => String(line.msg).includes('retrying')).length, 0, 'a 403 is not retried');
+    assert.ok(!JSON.stringify(lines).includes('PRIVATE KEY'), 'the key never reaches the log');
+    assert.ok(emulator.tokenRequests >= 1, 'the service-account token came from the token endpoint');
+  });
+
+  test('local workbook and Google sheet get identical grids for the same week', async () => {
+    const local = await runPipeline({
+      config: googleConfig(environment.config),
+      log: capturingLogger().log,
+      concurrency: 4,
+      command: 'test',
+      select: ['success.*'],
+      exclude: [],
+      weeks: [WEEK],
+      nodesDir: nodes,
+      env: {},
+      force: true,
+    });
+    assert.equal(local.status, 'succeeded');
+    assert.equal((await run(googleConfig(environment.config))).status, 'succeeded');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(join(environment.dir, 'scorecards', 'success.xlsx'));
+    const sheet = workbook.getWorksheet('sc2026')!;
+    const google = emulator.grid(SUCCESS_SHEET, 'sc2026');
+    const xlsx = google.map((row, r) => row.map((_, c) => (sheet.getCell(r + 1, c + 1).value as string | number | null) ?? null));
+    assert.deepEqual(xlsx, google);
+    for (let row = 2; row <= google.length; row++) {
+      assert.equal(sheet.getCell(row, 3).numFmt, emulator.cell(SUCCESS_SHEET, 'sc2026', `C${row}`)?.numberFormat, `format of row ${row}`);
+    }
+  });
+
+  describe('a Google sheet source', () => {
+    const REPORT_HEADER = ['Date', 'CSM', 'Client', 'New replacement processes', 'Notes'];
+    const withSource = (): Config => {
+      const base = googleConfig(environment.config);
+      const report = base.sheets.cs_weekly_report!;
+      return { ...base, sheets: { cs_weekly_report: { ...report, google: { spreadsheetId: SOURCE_SHEET, tab: 'Report' } } } };
+    };
+    const kpi16 = (outcome: RunOutcome) => outcome.results.find((result) => result.task.id === `success.kpi16@${WEEK.id}`)!;
+
+    test('each kind of dirt is cleaned and the week sums right', async () => {
+      emulator.addSpreadsheet(SOURCE_SHEET, { sharedWith: [ACCOUNT] });
+      emulator.addTab(SOURCE_SHEET, 'Report');
+      emulator.setCells(SOURCE_SHEET, 'Report', 'A1', [
+        REPORT_HEADER,
+        ['15/11/2026', ' csm_01 ', 'Client 0001 SL', 40, 'previous Sunday: not this week'],
+        ['17/11/2026', 'csm_02', ' Client 0002 SL ', '2', 'dd/mm/yyyy date, number as text'],
+        [null, null, null, null, null],
+        ['2026-11-18', 'csm_03', 'Client 0003 SL', ' 3 ', 'ISO date, padded text'],
+        [46345, 'csm_04', 'Client 0004 SL', '1,200', 'serial date 2026-11-19, thousands separator'],
+        [null, null, null, null, 'a note on its own: a blank row'],
+        [46347, 'csm_05', 'Client 0005 SL', 4, 'serial date 2026-11-21'],
+        [46348, 'csm_06', 'Client 0006 SL', null, 'Sunday, no count'],
+        ['23/11/2026', 'csm_01', 'Client 0001 SL', 50, 'next Monday: not this week'],
+      ]);
+      const outcome = await run(withSource());
+      assert.equal(statusOf(kpi16(outcome)), 'succeeded', kpi16(outcome).error?.message);
+      const value = kpi16(outcome).value;
+      assert.equal(value?.kind === 'kpi' ? value.value : undefined, 2 + 3 + 1200 + 4);
+      const reads = emulator.requests.filter((request) => request.path.includes(SOURCE_SHEET) && request.path.includes('values'));
+      assert.equal(reads.length, 1, 'the range is read once per run');
+    });
+
+    test('an uncleanable cell fails the source with its row; nothing half-read is used', async () => {
+      emulator.addSpreadsheet(SOURCE_SHEET, { sharedWith: [ACCOUNT] });
+      emulator.addTab(SOURCE_SHEET, 'Report');
+      emulator.setCells(SOURCE_SHEET, 'Report', 'A1', [
+        REPORT_HEADER,
+        ['17/11/2026', 'csm_02', 'Client 0002 SL', 2, ''],
+        ['18/11/2026', 'csm_03', 'Client 0003 SL', 'three', ''],
+      ]);
+      const outcome = await run(withSource());
+      const source = outcome.results.find((result) => result.task.id === 'sheet:cs_weekly_report')!;
+      assert.equal(source.status, 'failed');
+      assert.match(source.error!.message, new RegExp(`spreadsheet ${SOURCE_SHEET}, tab Report.*row 3, column "New replacement processes": "three" is not a number`));
+      assert.equal(kpi16(outcome).status, 'blocked');
+      assert.equal(outcome.results.find((result) => result.task.id === `success.kpi06@${WEEK.id}`)?.status, 'succeeded');
+    });
+  });
+
+  test('sheets check verifies access and previews the publish without writing', async () => {
+    emulator.addTab(SUCCESS_SHEET, 'sc2026');
+    emulator.setCells(SUCCESS_SHEET, 'sc2026', 'A1', [['KPI', 'Name', '2026-11-15'], ['05', 'x', 1]]);
+    const config = googleConfig(environment.config);
+    const project = await loadProject(config, nodes);
+    const connectors = await createConnectors(config, capturingLogger().log, GOOGLE_ENV);
+    const writes = () => emulator.requests.filter((request) => request.method !== 'GET' && !request.path.endsWith(':getByDataFilter')).length;
+    const lines = await checkSheets(config, project, WEEK, connectors);
+    assert.deepEqual(lines, [
+      { ok: true, text: `scorecard calendar: spreadsheet ${CALENDAR_SHEET}, tab sc2026 (to be created), column C (week 2026-11-22), 1 KPI rows; new rows for KPI 01` },
+      { ok: true, text: `scorecard success: spreadsheet ${SUCCESS_SHEET}, tab sc2026, column D (week 2026-11-22), 4 KPI rows; new rows for KPI 06, 16, 32` },
+    ]);
+    assert.equal(writes(), 0);
+  });
+
+  test('credentials come from the environment, and a bad one is named without its content', async () => {
+    assert.equal(await serviceAccountFromEnv({}), undefined);
+    assert.equal((await serviceAccountFromEnv(GOOGLE_ENV))?.email, ACCOUNT);
+    await assert.rejects(serviceAccountFromEnv({ GOOGLE_SERVICE_ACCOUNT_JSON: '{"client_email": "x@y", "private_key": "secret-value"}' }), (error: Error) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /GOOGLE_SERVICE_ACCOUNT_JSON: not a service-account key/);
+      assert.ok(!error.message.includes('secret-value'));
+      return true;
+    });
+    await assert.rejects(serviceAccountFromEnv({ GOOGLE_APPLICATION_CREDENTIALS: join(REPO, 'no-such-key.json') }), /GOOGLE_APPLICATION_CREDENTIALS .*no-such-key\.json.*cannot read the key file: ENOENT/);
+  });
+});

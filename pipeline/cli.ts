@@ -78,16 +78,29 @@ async function setup(flags: SelectionFlags) {
   };
 }
 
-/** Runs a pipeline with Ctrl-C wired to a graceful stop, prints the summary, sets the exit code. */
-async function runAndReport(options: Omit<RunOptions, 'log' | 'signal'>): Promise<void> {
-  const controller = new AbortController();
-  const interrupt = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+/**
+ * Runs a pipeline, prints the summary, sets the exit code. The first Ctrl-C (or SIGTERM)
+ * starts nothing more and lets running tasks finish, so the ledger stays consistent and
+ * `retry` picks up the rest; a second one cancels the running tasks too.
+ */
+async function runAndReport(options: Omit<RunOptions, 'log' | 'signal' | 'stop'>): Promise<void> {
+  const log = createLogger();
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  const interrupt = () => {
+    if (!stop.signal.aborted) {
+      log.warn('interrupted: finishing the running tasks, starting no more (again to cancel them)');
+      stop.abort();
+    } else {
+      cancel.abort(new Error('interrupted'));
+    }
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   try {
-    const outcome = await runPipeline({ ...options, log: createLogger(), signal: controller.signal });
+    const outcome = await runPipeline({ ...options, log, stop: stop.signal, signal: cancel.signal });
     process.stdout.write(`${formatSummary(outcome.tasks, outcome.results)}\n`);
-    process.exitCode = controller.signal.aborted ? EXIT.interrupted : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+    process.exitCode = stop.signal.aborted ? EXIT.interrupted : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);

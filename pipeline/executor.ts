@@ -6,6 +6,9 @@ import { coerceError } from './errors.ts';
 
 export type TaskStatus = 'succeeded' | 'failed' | 'blocked';
 
+/** `blockedBy` of the tasks an interrupt kept from starting. */
+export const INTERRUPTED = 'interrupted';
+
 export interface TaskResult<V> {
   readonly task: Task;
   readonly status: TaskStatus;
@@ -35,6 +38,9 @@ export interface ExecuteOptions<V> {
    * throws, the task counts as failed.
    */
   settle?(result: TaskResult<V>): Promise<void>;
+  /** Once aborted, no task starts; running ones go on (a graceful stop). */
+  readonly stop?: AbortSignal;
+  /** Handed to running tasks: aborted to cancel them too. */
   readonly signal?: AbortSignal;
 }
 
@@ -50,6 +56,7 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
   const results = new Map<string, TaskResult<V>>();
   const waitingOn = new Map<string, number>();
   const signal = options.signal ?? new AbortController().signal;
+  const stopped = () => signal.aborted || options.stop?.aborted === true;
   let outstanding = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -94,6 +101,8 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
   };
 
   const runTask = async (task: Task): Promise<TaskResult<V>> => {
+    // After an interrupt nothing new starts: the task is blocked, and `retry` picks it up.
+    if (stopped()) return settle({ task, status: 'blocked', blockedBy: INTERRUPTED });
     const startedAt = Temporal.Now.instant();
     const start = performance.now();
     const timing = () => ({ startedAt, finishedAt: Temporal.Now.instant(), durationMs: performance.now() - start });
@@ -112,6 +121,7 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
       const result = await runTask(tasks.getNodeAttributes(id));
       results.set(id, result);
       if (result.status === 'failed') block(id, id);
+      else if (result.status === 'blocked') block(id, result.blockedBy ?? id);
       else {
         for (const next of tasks.outNeighbors(id)) {
           const remaining = waitingOn.get(next)! - 1;

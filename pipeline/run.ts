@@ -49,6 +49,9 @@ export interface RunOptions extends SessionOptions {
   readonly concurrency: number;
   /** The command line as the user typed it, for the ledger. */
   readonly command: string;
+  /** Aborted: start nothing more (running tasks finish). */
+  readonly stop?: AbortSignal;
+  /** Aborted: cancel running tasks too. */
   readonly signal?: AbortSignal;
 }
 
@@ -166,13 +169,16 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
     });
     log.info({ tasks: tasks.order, warehouse: warehouse.location }, `run ${runId}: ${tasks.order} tasks`);
 
+    const settled = new Set<string>();
     const results = await execute<TaskValue>(tasks, {
       concurrency: options.concurrency,
       poolsOf: (task) => session.connectors.poolsOf(task),
+      ...(options.stop ? { stop: options.stop } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       run: (task, signal) => runner.run(task, signal),
       settle: async (result) => {
         const { task, value } = result;
+        settled.add(task.id);
         const base: NodeRunRecord = {
           runId,
           taskId: task.id,
@@ -183,6 +189,10 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
           ...(result.finishedAt ? { finishedAt: result.finishedAt } : {}),
           ...(result.durationMs !== undefined ? { durationMs: result.durationMs } : {}),
         };
+        if (result.status === 'blocked') {
+          await recordNodeRun(warehouse.db, { ...base, status: 'blocked', error: `blocked by ${result.blockedBy}` });
+          return;
+        }
         if (result.status === 'failed') {
           log.error({ node: task.node.id, week: task.week?.id }, result.error?.message ?? 'failed');
           await recordNodeRun(warehouse.db, { ...base, status: 'failed', error: result.error?.message ?? 'failed' });
@@ -223,8 +233,9 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
       },
     });
 
+    // Descendants of a failed or interrupted task never reached `settle`: record them too.
     for (const result of results.values()) {
-      if (result.status !== 'blocked') continue;
+      if (result.status !== 'blocked' || settled.has(result.task.id)) continue;
       await recordNodeRun(warehouse.db, {
         runId,
         taskId: result.task.id,
@@ -235,7 +246,8 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
       });
     }
     const status = [...results.values()].every((result) => result.status === 'succeeded') ? 'succeeded' : 'failed';
-    await finishRun(warehouse.db, runId, options.signal?.aborted ? 'interrupted' : status);
+    const interrupted = options.stop?.aborted === true || options.signal?.aborted === true;
+    await finishRun(warehouse.db, runId, interrupted ? 'interrupted' : status);
     return { runId, status, tasks, results: [...results.values()] };
   } finally {
     await runner.close();

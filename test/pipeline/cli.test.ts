@@ -3,6 +3,7 @@
  * invalid node folders, concurrency, and the workbook it writes.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -256,7 +257,7 @@ describe('concurrency', () => {
 
   const spans = async (concurrency: number) => {
     const result = await runCli(
-      ['run', '--nodes', join(REPO, 'fixtures', 'test-nodes', 'slow'), '--week', '2026-W10', '--concurrency', String(concurrency)],
+      ['run', '--nodes', join(REPO, 'fixtures', 'test-nodes', 'slow'), '--week', '2026-W10', '--concurrency', String(concurrency), '--force'],
       environment.env,
     );
     assert.equal(result.code, 0, result.stderr);
@@ -282,6 +283,51 @@ describe('concurrency', () => {
     assert.ok(overlap(a2!, b2!), 'overlap with concurrency 2');
     const [a1, b1] = await spans(1);
     assert.ok(!overlap(a1!, b1!), 'no overlap with concurrency 1');
+  });
+});
+
+describe('interrupting a run', () => {
+  test('Ctrl-C finishes the running task, starts no more, exits 130; retry runs the rest', async () => {
+    const environment = await createEnvironment();
+    try {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts'), 'run', '--nodes', join(REPO, 'fixtures', 'test-nodes', 'slow'), '--week', '2026-W10', '--concurrency', '1'],
+        { cwd: REPO, env: { ...process.env, ...environment.env, DATABASE_URL: '', KPI_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        // The first KPI has started computing: interrupt.
+        if (/"msg":"stale"/.test(stderr) && child.signalCode === null && !child.killed) child.kill('SIGINT');
+      });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 130, stderr);
+      assert.match(stderr, /interrupted: finishing the running tasks/);
+      assert.match(stdout, /^demo\.kpi01\s+2026-W10\s+succeeded\s+1/m);
+      assert.match(stdout, /^demo\.kpi02\s+2026-W10\s+blocked\s+blocked by interrupted/m);
+
+      const warehouse = await openWarehouse(environment.config, log);
+      try {
+        const run = await warehouse.db.selectFrom('kpi_ledger.runs').select('status').executeTakeFirstOrThrow();
+        assert.equal(run.status, 'interrupted');
+        const nodeRuns = await warehouse.db.selectFrom('kpi_ledger.node_runs').select(['node_id', 'status']).where('iso_week', 'is not', null).orderBy('node_id').execute();
+        assert.deepEqual(nodeRuns, [
+          { node_id: 'demo.kpi01', status: 'succeeded' },
+          { node_id: 'demo.kpi02', status: 'blocked' },
+        ]);
+      } finally {
+        await warehouse.close();
+      }
+      const retry = await runCli(['retry', '--nodes', join(REPO, 'fixtures', 'test-nodes', 'slow')], environment.env);
+      assert.equal(retry.code, 0, retry.stderr);
+      assert.match(retry.stdout, /^demo\.kpi02\s+2026-W10\s+succeeded\s+2/m);
+      assert.doesNotMatch(retry.stdout, /demo\.kpi01/);
+    } finally {
+      await environment.cleanup();
+    }
   });
 });
 

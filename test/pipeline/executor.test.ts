@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, test } from 'node:test';
+import { DirectedGraph } from 'graphology';
+import { buildGraph } from '../../graph/build.ts';
+import { defineKpi } from '../../graph/declare.ts';
+import { IsoWeek } from '../../graph/iso-week.ts';
+import type { PlanEdge, Task, TaskGraph } from '../../graph/plan.ts';
+import { INTERRUPTED, execute } from '../../pipeline/executor.ts';
+import type { Pool } from '../../pipeline/executor.ts';
+
+const node = buildGraph([
+  { file: 'test.ts', declaration: defineKpi({ domain: 'test', number: 1, name: 'n', unit: 'integer', inputs: {}, compute: () => 0 }) },
+]).getNodeAttributes('test.kpi01');
+const week = IsoWeek.parse('2026-W47');
+
+/** A task graph from `a>b` edges; every id in `ids` is a task. */
+function graph(ids: string[], edges: string[] = []): TaskGraph {
+  const tasks: TaskGraph = new DirectedGraph<Task, PlanEdge>();
+  for (const id of ids) tasks.addNode(id, { id, node, week, reason: { kind: 'selected' } });
+  for (const edge of edges) {
+    const [from, to] = edge.split('>') as [string, string];
+    tasks.addDirectedEdge(from, to, { input: 'x' });
+  }
+  return tasks;
+}
+
+/** Runs tasks that sleep `ms`, recording the order of starts and ends and the peak in flight. */
+function recorder(ms = 15) {
+  const events: string[] = [];
+  let running = 0;
+  let peak = 0;
+  return {
+    events,
+    peak: () => peak,
+    run: async (task: Task) => {
+      events.push(`start ${task.id}`);
+      peak = Math.max(peak, ++running);
+      await sleep(ms);
+      running--;
+      events.push(`end ${task.id}`);
+      return task.id;
+    },
+  };
+}
+
+describe('execute', () => {
+  test('a task starts only after every task it depends on has ended', async () => {
+    const tasks = graph(['a', 'b', 'c', 'd'], ['a>c', 'b>c', 'c>d']);
+    const { events, run } = recorder();
+    const results = await execute(tasks, { concurrency: 4, run });
+    assert.deepEqual([...results.values()].map((result) => result.status), ['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    const at = (event: string) => events.indexOf(event);
+    assert.ok(at('start c') > at('end a') && at('start c') > at('end b'));
+    assert.ok(at('start d') > at('end c'));
+    assert.equal(results.get('d')?.value, 'd');
+  });
+
+  test('a failure blocks its descendants only; the other branch runs to the end', async () => {
+    const tasks = graph(['a', 'b', 'c', 'd', 'e'], ['a>b', 'b>c', 'd>e']);
+    const results = await execute(tasks, {
+      concurrency: 2,
+      run: async (task) => {
+        if (task.id === 'a') throw new Error('boom');
+        return task.id;
+      },
+    });
+    assert.equal(results.get('a')?.status, 'failed');
+    assert.equal(results.get('a')?.error?.message, 'boom');
+    assert.deepEqual([results.get('b')?.status, results.get('b')?.blockedBy], ['blocked', 'a']);
+    assert.deepEqual([results.get('c')?.status, results.get('c')?.blockedBy], ['blocked', 'a']);
+    assert.equal(results.get('e')?.status, 'succeeded');
+  });
+
+  test('never more tasks in flight than the concurrency', async () => {
+    for (const concurrency of [1, 3]) {
+      const { peak, run } = recorder(10);
+      await execute(graph(['a', 'b', 'c', 'd', 'e', 'f']), { concurrency, run });
+      assert.equal(peak(), concurrency);
+    }
+  });
+
+  test('a pool narrows the global limit for its tasks; several pools never deadlock', async () => {
+    const ids = ['p1', 'p2', 'p3', 'q1', 'q2', 'free1', 'free2'];
+    let inPool = 0;
+    let poolPeak = 0;
+    let overall = 0;
+    let overallPeak = 0;
+    const pools = (task: Task): Pool[] => [
+      ...(task.id.startsWith('p') || task.id.startsWith('q') ? [{ name: 'sheets', concurrency: 1 }] : []),
+      ...(task.id.startsWith('q') ? [{ name: 'publish:q', concurrency: 1 }] : []),
+    ];
+    const results = await execute(graph(ids), {
+      concurrency: 4,
+      poolsOf: pools,
+      run: async (task) => {
+        const pooled = pools(task).length > 0;
+        if (pooled) poolPeak = Math.max(poolPeak, ++inPool);
+        overallPeak = Math.max(overallPeak, ++overall);
+        await sleep(10);
+        overall--;
+        if (pooled) inPool--;
+        return null;
+      },
+    });
+    assert.equal(poolPeak, 1, 'one sheets call at a time');
+    assert.ok(overallPeak >= 2, 'unpooled tasks still ran beside the pooled ones');
+    assert.equal([...results.values()].filter((result) => result.status === 'succeeded').length, ids.length);
+  });
+
+  test('a task whose settle fails counts as failed and blocks its descendants', async () => {
+    const settled: string[] = [];
+    const results = await execute(graph(['a', 'b'], ['a>b']), {
+      concurrency: 1,
+      run: async (task) => task.id,
+      settle: async (result) => {
+        settled.push(`${result.task.id}:${result.status}`);
+        if (result.task.id === 'a' && result.status === 'succeeded') throw new Error('cannot write');
+      },
+    });
+    assert.equal(results.get('a')?.status, 'failed');
+    assert.equal(results.get('a')?.error?.message, 'cannot write');
+    assert.equal(results.get('a')?.value, undefined);
+    assert.equal(results.get('b')?.status, 'blocked');
+    assert.deepEqual(settled, ['a:succeeded', 'a:failed']);
+  });
+
+  test('after an interrupt nothing new starts; what did not run is blocked as interrupted', async () => {
+    const controller = new AbortController();
+    const started: string[] = [];
+    const results = await execute(graph(['a', 'b', 'c'], ['a>b', 'b>c']), {
+      concurrency: 1,
+      signal: controller.signal,
+      run: async (task) => {
+        started.push(task.id);
+        controller.abort();
+        return task.id;
+      },
+    });
+    assert.deepEqual(started, ['a']);
+    assert.equal(results.get('a')?.status, 'succeeded');
+    assert.deepEqual([results.get('b')?.status, results.get('b')?.blockedBy], ['blocked', INTERRUPTED]);
+    assert.deepEqual([results.get('c')?.status, results.get('c')?.blockedBy], ['blocked', INTERRUPTED]);
+  });
+
+  test('an empty graph finishes at once', async () => {
+    assert.equal((await execute(graph([]), { concurrency: 2, run: async () => null })).size, 0);
+  });
+});

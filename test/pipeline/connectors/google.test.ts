@@ -210,6 +210,40 @@ describe('Google Sheets', () => {
     assert.ok(emulator.tokenRequests >= 1, 'the service-account token came from the token endpoint');
   });
 
+  test('a 404 names the spreadsheet id and the account', async () => {
+    const config = googleConfig(environment.config, {});
+    const outcome = await run({ ...config, scorecards: { success: { spreadsheetId: 'noSuchSpreadsheet00' } } });
+    const publish = outcome.results.find((result) => result.task.id === `success.publish@${WEEK.id}`)!;
+    assert.equal(publish.status, 'failed');
+    assert.match(publish.error!.message, new RegExp(`noSuchSpreadsheet00 was not found \\(404\\).*${ACCOUNT.replace(/\./g, '\\.')} can open it`));
+  });
+
+  test('a KPI without a value leaves its cell empty and the log says so', async () => {
+    const folder = join(REPO, '.tmp', `empty-value-${process.pid}`);
+    await mkdir(join(folder, 'calendar'), { recursive: true });
+    await writeFile(join(folder, 'calendar', 'publish.ts'), "import { definePublish } from 'kpi-factory';\nexport default definePublish({ domain: 'calendar', scorecard: 'Calendar' });\n");
+    const kpiFile = (value: string) =>
+      `import { defineKpi } from 'kpi-factory';\nexport default defineKpi({ domain: 'calendar', number: 1, name: 'Maybe', unit: 'integer', inputs: {}, compute: () => ${value} });\n`;
+    const publish = async () => {
+      const { log, lines } = capturingLogger();
+      const outcome = await runPipeline({ config: googleConfig(environment.config), log, concurrency: 2, command: 'test', select: ['calendar.*'], exclude: [], weeks: [WEEK], nodesDir: folder, env: GOOGLE_ENV });
+      assert.equal(outcome.status, 'succeeded');
+      return lines;
+    };
+    try {
+      await writeFile(join(folder, 'calendar', 'kpi01.ts'), kpiFile('7'));
+      await publish();
+      assert.equal(emulator.cell(CALENDAR_SHEET, 'sc2026', 'C2')?.value, 7);
+      await writeFile(join(folder, 'calendar', 'kpi01.ts'), kpiFile('null'));
+      const lines = await publish();
+      assert.equal(emulator.cell(CALENDAR_SHEET, 'sc2026', 'C2')?.value ?? null, null);
+      assert.deepEqual(emulator.grid(CALENDAR_SHEET, 'sc2026'), [['KPI', 'Name', '2026-11-22'], ['01', 'Maybe', null]]);
+      assert.ok(lines.some((line) => line.msg === `no value for KPI 01 in ${WEEK.id}: cells left empty`));
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   test('local workbook and Google sheet get identical grids for the same week', async () => {
     const local = await runPipeline({
       config: googleConfig(environment.config),

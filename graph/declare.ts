@@ -61,7 +61,6 @@ export interface TableHandle {
   readonly name: string;
   /** Validated identifier for `sql` templates: sql`select count(*) from ${handle.ref}`. */
   readonly ref: RawBuilder<unknown>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   selectFrom(): SelectQueryBuilder<any, any, {}>;
 }
 
@@ -123,7 +122,6 @@ export interface KpiLogger {
 export interface ComputeContext<I extends Record<string, InputDeclaration>> {
   readonly week: WeekContext;
   readonly inputs: ResolvedInputs<I>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly warehouse: Kysely<any>;
   readonly duck: DuckQuery;
   readonly log: KpiLogger;

@@ -90,7 +90,6 @@ export class CodeHasher {
 }
 
 /** A table's cheap stats: row count, plus the change column's maximum when one is declared. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function tableFingerprint(db: Kysely<any>, table: string, changeColumn?: string): Promise<string> {
   const latest = changeColumn === undefined ? sql<null>`null` : sql<string>`max(${sql.ref(changeColumn)})::text`;
   const result = await sql<{ rows: string; latest: string | null }>`

@@ -10,7 +10,6 @@ import { CodeHasher, declarationHash, hashOf, staleReasons } from './fingerprint
 import type { Fingerprint, History } from './fingerprint.ts';
 import type { Sources } from './sources.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Db = Kysely<any>;
 
 export interface FreshnessOptions {
@@ -31,7 +30,7 @@ export interface Assessment {
 }
 
 /** The weeks a lookback input reads for `week`, oldest first. */
-export function inputWeeks(input: KpiInput, week: IsoWeek): IsoWeek[] {
+function inputWeeks(input: KpiInput, week: IsoWeek): IsoWeek[] {
   return Array.from({ length: input.weeks }, (_, index) => week.add(index - input.weeks + 1));
 }
 
@@ -47,7 +46,10 @@ export class Freshness {
     this.code = new CodeHasher(options.root);
   }
 
-  /** Assesses a task whose upstream tasks have all run; `kpiValues` are the upstream values it reads. */
+  /**
+   * Fingerprints a task and compares it with its last successful run. `staleUpstream` (when
+   * planning) are upstream tasks that will rerun first; at run time they have all run.
+   */
   async assess(task: Task, staleUpstream: readonly string[] = []): Promise<Assessment> {
     const fingerprint = await this.fingerprint(task, new Set(staleUpstream.map((id) => id.split('@')[0]!)));
     const { node, week } = task;

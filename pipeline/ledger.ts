@@ -5,7 +5,6 @@ import { Temporal } from 'temporal-polyfill';
 import { fingerprintHash } from './fingerprint.ts';
 import type { Fingerprint, History } from './fingerprint.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Db = Kysely<any>;
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';

@@ -11,7 +11,6 @@ const BATCH_ROWS = 500;
  * Loads demo source data: `schema.sql` (the staging tables' DDL) and one `<schema>.<table>.csv`
  * per table, empty cells as NULL. Used for a new embedded warehouse and by the tests.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function loadFixtures(db: Kysely<any>, dir: string): Promise<void> {
   const ddl = await readFile(join(dir, 'schema.sql'), 'utf8');
   await db.transaction().execute(async (trx) => {
@@ -35,7 +34,6 @@ export async function loadFixtures(db: Kysely<any>, dir: string): Promise<void> 
 const FIXTURES_LOADED = 'fixtures_loaded';
 
 /** Whether the demo data has been loaded into this warehouse (in the same transaction as the data). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function fixturesLoaded(db: Kysely<any>): Promise<boolean> {
   const row = await db.selectFrom('kpi_ledger.meta').select('value').where('key', '=', FIXTURES_LOADED).executeTakeFirst();
   return row !== undefined;

@@ -58,7 +58,6 @@ const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function migrate(db: Kysely<any>): Promise<void> {
   const migrator = new Migrator({
     db,

@@ -7,7 +7,6 @@ import type { IsoWeek } from '../../../graph/iso-week.ts';
 export const SCORECARD_SCHEMA = 'vl_analytics';
 const RANGE_TYPE = 'weekly';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Db = Kysely<any>;
 
 /** One stored KPI value with the standard metadata of the scorecard tables. */

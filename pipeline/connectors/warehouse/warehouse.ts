@@ -12,7 +12,6 @@ import { openPostgres } from './postgres.ts';
  */
 export interface Warehouse {
   readonly engine: 'pglite' | 'postgres';
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly db: Kysely<any>;
   /** Where it is, without credentials: safe to log. */
   readonly location: string;

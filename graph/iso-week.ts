@@ -6,6 +6,8 @@ export class WeekFormatError extends Error {
 }
 
 const WEEK_PATTERN = /^(\d{4})-W(\d{2})$/;
+/** `2026-W47-3` → 2026-W44: results of IsoWeek.add, which is pure. */
+const SHIFTED = new Map<string, IsoWeek>();
 
 /**
  * One ISO 8601 week. `year` is the ISO week-year, which differs from the calendar
@@ -66,7 +68,14 @@ export class IsoWeek {
   }
 
   add(weeks: number): IsoWeek {
-    return IsoWeek.containing(this.monday.add({ weeks }));
+    // Planning a backfill asks for the same neighbours many times; Temporal arithmetic is not cheap.
+    const key = `${this.id}${weeks >= 0 ? '+' : ''}${weeks}`;
+    let week = SHIFTED.get(key);
+    if (!week) {
+      week = IsoWeek.containing(this.monday.add({ weeks }));
+      SHIFTED.set(key, week);
+    }
+    return week;
   }
 
   compare(other: IsoWeek): number {

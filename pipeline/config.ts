@@ -64,6 +64,19 @@ const configSchema = z.object({
   sheets: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), sheetSource).default({}),
   /** Per domain: the Google spreadsheet its scorecard is published to (when credentials are set). */
   scorecards: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), z.object({ spreadsheetId: SPREADSHEET_ID })).default({}),
+  /** Every task: how long it may run, and how often a transient failure (a reset connection, a 5xx) is retried. */
+  tasks: z
+    .object({
+      timeoutSeconds: z.number().positive().default(600),
+      retry: z
+        .object({
+          attempts: z.number().int().min(1).max(10).default(3),
+          baseDelayMs: z.number().int().min(0).default(250),
+          maxDelayMs: z.number().int().min(0).default(5000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   google: z
     .object({
       /** Google Sheets calls in flight at once across the run (the API's quota is per minute and per user). */

@@ -24,6 +24,7 @@ export interface NodeRunRecord {
   readonly nodeId: string;
   readonly week?: string;
   readonly status: 'succeeded' | 'fresh' | 'failed' | 'blocked';
+  readonly attempt?: number;
   readonly startedAt?: Temporal.Instant;
   readonly finishedAt?: Temporal.Instant;
   readonly durationMs?: number;
@@ -74,6 +75,7 @@ export async function recordNodeRun(db: Db, record: NodeRunRecord): Promise<void
       node_id: record.nodeId,
       iso_week: record.week ?? null,
       status: record.status,
+      attempt: record.attempt ?? 1,
       started_at: record.startedAt?.toString() ?? null,
       finished_at: record.finishedAt?.toString() ?? null,
       duration_ms: record.durationMs === undefined ? null : Math.round(record.durationMs),

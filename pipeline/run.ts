@@ -184,6 +184,7 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
           taskId: task.id,
           nodeId: task.node.id,
           status: 'succeeded',
+          attempt: runner.attemptsOf(task.id),
           ...(task.week ? { week: task.week.id } : {}),
           ...(result.startedAt ? { startedAt: result.startedAt } : {}),
           ...(result.finishedAt ? { finishedAt: result.finishedAt } : {}),

@@ -14,6 +14,7 @@ import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scoreca
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { weekContext } from './dates.ts';
 import { coerceError, NodeError } from './errors.ts';
+import { isTransient, withRetry, withTimeout } from './retry.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import type { Freshness } from './freshness.ts';
 import type { Logger } from './log.ts';
@@ -43,17 +44,39 @@ export interface TaskRunnerOptions {
  */
 export class TaskRunner {
   private readonly registered = new Map<string, Promise<void>>();
+  private readonly attempts = new Map<string, number>();
   private duck: Promise<Duck> | undefined;
 
   constructor(private readonly options: TaskRunnerOptions) {}
 
+  /**
+   * Runs a task within its time limit, retrying transient failures (a reset connection, a
+   * deadlock, a 5xx) with backoff; anything else fails it at once.
+   */
   async run(task: Task, signal: AbortSignal): Promise<TaskValue> {
     const log = this.options.log.child({ node: task.node.id, ...(task.week ? { week: task.week.id } : {}) });
+    const { timeoutSeconds, retry } = this.options.config.tasks;
     try {
-      return await this.dispatch(task, task.node, signal, log);
+      return await withRetry(
+        (attempt) => {
+          this.attempts.set(task.id, attempt);
+          return withTimeout((limited) => this.dispatch(task, task.node, limited, log), timeoutSeconds * 1000, signal);
+        },
+        {
+          ...retry,
+          signal,
+          isRetryable: isTransient,
+          onRetry: (error, attempt, delayMs) => log.warn({ attempt, delayMs }, `transient failure, retrying: ${coerceError(error).message}`),
+        },
+      );
     } catch (thrown) {
       throw new NodeError(task.id, 'file' in task.node ? task.node.file : undefined, coerceError(thrown));
     }
+  }
+
+  /** How many attempts the task took (1 unless a transient failure was retried). */
+  attemptsOf(taskId: string): number {
+    return this.attempts.get(taskId) ?? 1;
   }
 
   async close(): Promise<void> {

@@ -8,6 +8,8 @@ import type { RetryPolicy } from '../../retry.ts';
 /** A Google Sheets call that failed, with what a user needs to fix it. */
 export class GoogleSheetsError extends Error {
   readonly code = 'google_sheets';
+  /** Transient faults were already retried here: the task must not retry them again. */
+  readonly transient = false;
 
   constructor(
     message: string,

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DefinitionError, SelectorError } from '../graph/errors.ts';
+import { kpiId } from '../graph/ids.ts';
 import { WeekFormatError } from '../graph/iso-week.ts';
 import { CONFIG_FILE, ConfigError, loadConfig } from './config.ts';
 import type { Config } from './config.ts';
@@ -25,6 +26,7 @@ import { latestNodeRuns, nodeHistory, runHistory } from './ledger.ts';
 import { formatNodeRuns, formatRuns } from './reports.ts';
 import { createConnectors } from './connectors/factory.ts';
 import { checkSheets } from './sheets-check.ts';
+import { scaffoldKpi } from './scaffold.ts';
 import { formatSummary } from './summary.ts';
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
@@ -204,6 +206,22 @@ export function buildCli(): Command {
           : formatNodeRuns(await nodeHistory(warehouse.db, flags.node, flags.limit, config.timeZone), 'history'),
       );
       process.stdout.write(`${text}\n`);
+    });
+
+  program
+    .command('new')
+    .argument('<domain>', 'business domain, e.g. success')
+    .argument('<number>', 'KPI number, 1 to 99')
+    .argument('<name>', 'the KPI name as the scorecard shows it')
+    .description('scaffold a KPI file (and the domain publish file, for a new domain)')
+    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
+    .option('--nodes <dir>', 'nodes folder (default from the configuration: nodes/)')
+    .action(async (domain: string, number: string, name: string, flags: { config?: string; nodes?: string }) => {
+      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const nodesDir = flags.nodes ? resolve(flags.nodes) : config.paths.nodes;
+      const written = await scaffoldKpi(nodesDir, config.paths.root, await loadProject(config, nodesDir), domain, Number(number), name);
+      for (const file of written) process.stdout.write(`created ${file}\n`);
+      process.stdout.write(`next: declare its inputs and compute, then pnpm pipeline plan --select ${kpiId(domain, Number(number))}\n`);
     });
 
   program

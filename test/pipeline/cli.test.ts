@@ -286,6 +286,41 @@ describe('concurrency', () => {
   });
 });
 
+describe('new: scaffolding a KPI', () => {
+  test('writes a KPI file that plans and runs as it is; refuses a duplicate or a bad number', async () => {
+    const environment = await createEnvironment();
+    const nodes = await copyNodes(join(REPO, 'nodes'));
+    try {
+      const created = await runCli(['new', 'success', '17', 'Open escalations', '--nodes', nodes], environment.env);
+      assert.equal(created.code, 0, created.stderr);
+      assert.match(created.stdout, /created .*success\/kpi17\.ts/);
+      assert.doesNotMatch(created.stdout, /publish\.ts/, 'the success domain has its publish file already');
+      const source = await readFile(join(nodes, 'success', 'kpi17.ts'), 'utf8');
+      assert.match(source, /number: 17,/);
+      assert.match(source, /name: "Open escalations",/);
+
+      const newDomain = await runCli(['new', 'ops', '3', 'Tickets closed', '--nodes', nodes], environment.env);
+      assert.equal(newDomain.code, 0, newDomain.stderr);
+      assert.match(newDomain.stdout, /created .*ops\/publish\.ts\ncreated .*ops\/kpi03\.ts/);
+
+      const run = await runCli(['run', '--select', 'success.kpi17,ops.*', '--week', '2026-W10', '--nodes', nodes], environment.env);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^success\.kpi17\s+2026-W10\s+succeeded\s+\(no value\)/m);
+      assert.match(run.stdout, /^ops\.publish\s+2026-W10\s+succeeded/m);
+
+      const duplicate = await runCli(['new', 'success', '6', 'Again', '--nodes', nodes], environment.env);
+      assert.equal(duplicate.code, 2);
+      assert.match(duplicate.stderr, /success\.kpi06 already exists in .*kpi06\.ts/);
+      const bad = await runCli(['new', 'success', '120', 'Too big', '--nodes', nodes], environment.env);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /number "120" must be a whole number from 1 to 99/);
+    } finally {
+      await rm(nodes, { recursive: true, force: true });
+      await environment.cleanup();
+    }
+  });
+});
+
 describe('interrupting a run', () => {
   test('Ctrl-C finishes the running task, starts no more, exits 130; retry runs the rest', async () => {
     const environment = await createEnvironment();

@@ -5,6 +5,7 @@
  * 2 the declarations or the command are invalid, 130 interrupted).
  */
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DefinitionError, SelectorError } from '../graph/errors.ts';
@@ -20,13 +21,14 @@ import { createLogger } from './log.ts';
 import { PLAN_FORMATS, formatPlan } from './plan-format.ts';
 import type { PlanFormat } from './plan-format.ts';
 import { loadProject } from './project.ts';
-import { explainPlan, firstWeekOf, retryTasks, runPipeline } from './run.ts';
+import { explainPlan, firstWeekOf, retryTasks, runPipeline, withTargets } from './run.ts';
 import type { RunOptions } from './run.ts';
 import { latestNodeRuns, nodeHistory, runHistory } from './ledger.ts';
 import { formatNodeRuns, formatRuns } from './reports.ts';
 import { createConnectors } from './connectors/factory.ts';
 import { checkSheets } from './sheets-check.ts';
 import { scaffoldKpi } from './scaffold.ts';
+import { nextFireTimes, runScheduler } from './schedule.ts';
 import { formatSummary } from './summary.ts';
 
 export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
@@ -41,6 +43,12 @@ interface SelectionFlags extends WeekFlags {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(/[\s,]+/).filter(Boolean)];
+
+/** `--force` alone: everything selected; `--force a,b`: those selectors. */
+function forceOption(force: boolean | string | undefined): { force?: true | string[] } {
+  if (force === undefined) return {};
+  return { force: force === true ? true : collect(String(force), []) };
+}
 
 function parseConcurrency(value: string): number {
   const number = Number(value);
@@ -72,7 +80,7 @@ async function setup(flags: SelectionFlags) {
   return {
     config,
     selection: {
-      select: [...flags.select, ...flags.target.map((target) => (target.startsWith('+') ? target : `+${target}`))],
+      select: withTargets(flags.select, flags.target),
       exclude: flags.exclude,
       weeks,
       ...(flags.nodes ? { nodesDir: resolve(flags.nodes) } : {}),
@@ -137,7 +145,7 @@ export function buildCli(): Command {
         config,
         concurrency: flags.concurrency ?? config.concurrency,
         command: commandLine(),
-        ...(flags.force === undefined ? {} : { force: flags.force === true ? true : collect(String(flags.force), []) }),
+        ...forceOption(flags.force),
       });
     });
 
@@ -150,7 +158,7 @@ export function buildCli(): Command {
         ...selection,
         config,
         log: createLogger(),
-        ...(flags.force === undefined ? {} : { force: flags.force === true ? true : collect(String(flags.force), []) }),
+        ...forceOption(flags.force),
       });
       process.stdout.write(`${formatPlan(project.graph, tasks, predictions, flags.format)}\n`);
     });
@@ -206,6 +214,61 @@ export function buildCli(): Command {
           : formatNodeRuns(await nodeHistory(warehouse.db, flags.node, flags.limit, config.timeZone), 'history'),
       );
       process.stdout.write(`${text}\n`);
+    });
+
+  program
+    .command('schedule')
+    .description('run the configured schedules (cron expressions) for the last completed week, until stopped')
+    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
+    .option('--list <n>', 'print the next n run times of each schedule and exit', parseConcurrency)
+    .action(async (flags: { config?: string; list?: number }) => {
+      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const entries = config.schedules.map((schedule) => ({ name: schedule.name, cron: schedule.cron, select: withTargets(schedule.select, schedule.target), exclude: schedule.exclude }));
+      if (flags.list !== undefined) {
+        for (const entry of entries) {
+          const times = nextFireTimes(entry.cron, currentInstant(), config.timeZone, flags.list);
+          const local = times.map((time) => time.toZonedDateTimeISO(config.timeZone).toPlainDateTime().toString({ smallestUnit: 'minute' }).replace('T', ' '));
+          process.stdout.write(`${entry.name} (${entry.cron}, ${config.timeZone}; ${entry.select.join(' ') || 'everything'}): ${local.join(', ')}\n`);
+        }
+        if (entries.length === 0) process.stdout.write('no schedules configured (schedules in kpi.config.json)\n');
+        return;
+      }
+      const log = createLogger();
+      const stop = new AbortController();
+      const interrupt = () => {
+        log.warn('stopping the scheduler after the current run');
+        stop.abort();
+      };
+      process.on('SIGINT', interrupt);
+      process.on('SIGTERM', interrupt);
+      try {
+        await runScheduler({
+          entries,
+          timeZone: config.timeZone,
+          log,
+          signal: stop.signal,
+          now: currentInstant,
+          sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+          run: async (entry, firedAt) => {
+            const week = lastCompletedWeek(firedAt, config.timeZone, config.weekCutoff);
+            const outcome = await runPipeline({
+              config,
+              log,
+              select: entry.select,
+              exclude: entry.exclude,
+              weeks: [week],
+              concurrency: config.concurrency,
+              command: `schedule ${entry.name}`,
+              stop: stop.signal,
+            });
+            log.info({ schedule: entry.name, run: outcome.runId, week: week.id, status: outcome.status }, `scheduled run ${entry.name} ${outcome.status}`);
+          },
+        });
+      } finally {
+        process.off('SIGINT', interrupt);
+        process.off('SIGTERM', interrupt);
+      }
+      process.exitCode = EXIT.interrupted;
     });
 
   program

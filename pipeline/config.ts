@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { IsoWeek } from '../graph/iso-week.ts';
+import { checkCron } from './schedule.ts';
 
 export const CONFIG_FILE = 'kpi.config.json';
 
@@ -64,6 +65,18 @@ const configSchema = z.object({
   sheets: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), sheetSource).default({}),
   /** Per domain: the Google spreadsheet its scorecard is published to (when credentials are set). */
   scorecards: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), z.object({ spreadsheetId: SPREADSHEET_ID })).default({}),
+  /** For `pipeline schedule`: cron expressions (in timeZone) and what each runs, for the last completed week. */
+  schedules: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'schedule names are lower case letters, digits, - and _'),
+        cron: z.string(),
+        target: z.array(z.string()).default([]),
+        select: z.array(z.string()).default([]),
+        exclude: z.array(z.string()).default([]),
+      }),
+    )
+    .default([]),
   /** Every task: how long it may run, and how often a transient failure (a reset connection, a 5xx) is retried. */
   tasks: z
     .object({
@@ -132,6 +145,13 @@ export async function loadConfig(file: string = resolve(CONFIG_FILE), env: NodeJ
     new Intl.DateTimeFormat('en', { timeZone: config.timeZone });
   } catch {
     throw new ConfigError(`${file}: timeZone "${config.timeZone}" is not a known IANA time zone`);
+  }
+  for (const schedule of config.schedules) {
+    try {
+      checkCron(schedule.name, schedule.cron);
+    } catch (error) {
+      throw new ConfigError(`${file}: ${(error as Error).message}`);
+    }
   }
   if (config.firstWeek !== undefined) {
     try {

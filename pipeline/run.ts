@@ -62,6 +62,11 @@ export interface RunOutcome {
   readonly results: readonly TaskResult<TaskValue>[];
 }
 
+/** `--target X` means `+X`: the node and everything it needs. */
+export function withTargets(select: readonly string[], targets: readonly string[]): string[] {
+  return [...select, ...targets.map((target) => (target.startsWith('+') ? target : `+${target}`))];
+}
+
 /** The selected node ids; every node when nothing is selected. Throws SelectorError before anything opens. */
 export function selectFrom(project: Project, selection: Pick<Selection, 'select' | 'exclude'>): Set<string> {
   if (selection.select.length === 0 && selection.exclude.length === 0) return new Set(project.graph.nodes());

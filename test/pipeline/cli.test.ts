@@ -321,6 +321,12 @@ describe('new: scaffolding a KPI', () => {
   });
 });
 
+test('schedule --list shows the next run times of the configured schedules', async () => {
+  const result = await runCli(['schedule', '--list', '2'], {});
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stdout, /^success-weekly \(0 7 \* \* 1, Europe\/Madrid; \+success\.publish\): \d{4}-\d\d-\d\d 07:00, \d{4}-\d\d-\d\d 07:00$/m);
+});
+
 describe('interrupting a run', () => {
   test('Ctrl-C finishes the running task, starts no more, exits 130; retry runs the rest', async () => {
     const environment = await createEnvironment();

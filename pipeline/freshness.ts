@@ -21,6 +21,8 @@ export interface FreshnessOptions {
   readonly history: ReadonlyMap<string, History>;
   readonly isStored: (nodeId: string, week: IsoWeek) => boolean;
   readonly isForced: (task: Task) => boolean;
+  /** Where a domain's scorecard is published (see ScorecardSink.destination). */
+  readonly destinationOf: (domain: string) => string;
 }
 
 export interface Assessment {
@@ -104,6 +106,7 @@ export class Freshness {
         if (kpi.kind !== 'kpi') continue;
         inputs[upstream] = await known(upstream, upstream, async () => hashOf(stored.get(kpiNumberLabel(kpi.declaration.number)) ?? null));
       }
+      inputs.destination = this.destinationHash(node.declaration.domain);
     }
     return {
       code: await this.code.hash(node.file),
@@ -111,6 +114,11 @@ export class Freshness {
       week: week?.id ?? null,
       inputs,
     };
+  }
+
+  /** The publish destination's part of the fingerprint; taken again after publishing, when it exists for sure. */
+  destinationHash(domain: string): string {
+    return hashOf(this.options.destinationOf(domain));
   }
 
   private changeColumnOf(table: string): string | undefined {

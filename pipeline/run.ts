@@ -126,6 +126,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       history: await loadHistory(warehouse.db, tasks.nodes()),
       isStored,
       isForced: (task: Task) => forced.has(task.node.id),
+      destinationOf: (domain) => connectors.sinkFor(domain).destination(domain),
     });
     return { project, warehouse, tasks, sources, freshness, connectors, close: () => warehouse.close() };
   } catch (error) {

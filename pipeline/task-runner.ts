@@ -104,7 +104,8 @@ export class TaskRunner {
         const { fingerprint, reasons } = await this.options.freshness.assess(task);
         if (reasons.length === 0) return { kind: 'publish', fresh: true, fingerprint, reasons };
         const report = await this.publish(node.declaration.domain, weekOf(task), log);
-        return { kind: 'publish', report, fresh: false, fingerprint, reasons };
+        const published = { ...fingerprint, inputs: { ...fingerprint.inputs, destination: this.options.freshness.destinationHash(node.declaration.domain) } };
+        return { kind: 'publish', report, fresh: false, fingerprint: published, reasons };
       }
     }
   }

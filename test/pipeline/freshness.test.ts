@@ -138,6 +138,13 @@ for (const engine of ENGINES) {
       });
     });
 
+    test('a deleted workbook is published again', async () => {
+      await rm(join(environment.dir, 'scorecards', 'success.xlsx'));
+      assert.deepEqual((await plan())('success.publish'), { stale: true, reasons: ['input destination changed'] });
+      assert.deepEqual(byStatus(await run()).succeeded, ['success.publish@2026-W47']);
+      assert.equal((await plan())('success.publish').stale, false);
+    });
+
     test('a deleted value is recomputed', async () => {
       const warehouse = await openWarehouse(environment.config, log);
       try {

@@ -26,6 +26,7 @@ export interface GoogleScorecardSink extends ScorecardSink {
  */
 export function googleSheetsSink(context: GoogleContext, spreadsheetId: string): GoogleScorecardSink {
   return {
+    destination: () => `Google spreadsheet ${spreadsheetId}`,
     async publish(domain, tab, column): Promise<PublishReport> {
       return withSpreadsheet(context, spreadsheetId, `publish ${domain}`, async (doc) => {
         let sheet = doc.sheetsByTitle[tab];

@@ -13,4 +13,9 @@ export interface PublishReport {
 /** Writes one week's column of a domain's scorecard. Publishing the same column twice gives the same sheet. */
 export interface ScorecardSink {
   publish(domain: string, tab: string, column: WeekColumn): Promise<PublishReport>;
+  /**
+   * Where a domain's scorecard goes, as part of the publish task's fingerprint: a new
+   * destination, or a local workbook that was deleted, makes the publish stale.
+   */
+  destination(domain: string): string;
 }

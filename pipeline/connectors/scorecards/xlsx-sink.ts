@@ -8,9 +8,11 @@ import type { PublishReport, ScorecardSink } from './scorecard-sink.ts';
 
 /** The embedded default: one workbook per domain, `<dir>/<domain>.xlsx`, in the scorecard layout. */
 export function xlsxSink(dir: string): ScorecardSink {
+  const fileOf = (domain: string) => join(dir, `${domain}.xlsx`);
   return {
+    destination: (domain) => `workbook ${fileOf(domain)}${existsSync(fileOf(domain)) ? '' : ' (missing)'}`,
     async publish(domain, tab, column): Promise<PublishReport> {
-      const file = join(dir, `${domain}.xlsx`);
+      const file = fileOf(domain);
       const workbook = new ExcelJS.Workbook();
       if (existsSync(file)) await workbook.xlsx.readFile(file);
       const sheet = workbook.getWorksheet(tab) ?? workbook.addWorksheet(tab);

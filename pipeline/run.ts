@@ -175,83 +175,16 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
     });
     log.info({ tasks: tasks.order, warehouse: warehouse.location }, `run ${runId}: ${tasks.order} tasks`);
 
-    const settled = new Set<string>();
+    const ledger = runRecorder({ warehouse, project, runId, printDate, log, attemptsOf: (taskId) => runner.attemptsOf(taskId) });
     const results = await execute<TaskValue>(tasks, {
       concurrency: options.concurrency,
       poolsOf: (task) => session.connectors.poolsOf(task),
       ...(options.stop ? { stop: options.stop } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       run: (task, signal) => runner.run(task, signal),
-      settle: async (result) => {
-        const { task, value } = result;
-        settled.add(task.id);
-        const base: NodeRunRecord = {
-          runId,
-          taskId: task.id,
-          nodeId: task.node.id,
-          status: 'succeeded',
-          attempt: runner.attemptsOf(task.id),
-          ...(task.week ? { week: task.week.id } : {}),
-          ...(result.startedAt ? { startedAt: result.startedAt } : {}),
-          ...(result.finishedAt ? { finishedAt: result.finishedAt } : {}),
-          ...(result.durationMs !== undefined ? { durationMs: result.durationMs } : {}),
-        };
-        if (result.status === 'blocked') {
-          await recordNodeRun(warehouse.db, { ...base, status: 'blocked', error: `blocked by ${result.blockedBy}` });
-          return;
-        }
-        if (result.status === 'failed') {
-          log.error({ node: task.node.id, week: task.week?.id }, result.error?.message ?? 'failed');
-          await recordNodeRun(warehouse.db, { ...base, status: 'failed', error: result.error?.message ?? 'failed' });
-          return;
-        }
-        if (value?.kind === 'source' || value === undefined) {
-          await recordNodeRun(warehouse.db, base);
-          return;
-        }
-        const ran = {
-          ...base,
-          status: value.fresh ? 'fresh' : 'succeeded',
-          fingerprint: value.fingerprint,
-          reason: value.fresh ? 'fresh' : value.reasons.join('; '),
-        } as const;
-        if (value.kind === 'publish' || value.fresh || task.node.kind !== 'kpi' || !task.week) {
-          await recordNodeRun(warehouse.db, value.kind === 'kpi' ? { ...ran, value: value.value } : ran);
-          return;
-        }
-        const { declaration } = task.node;
-        const week = task.week;
-        // The value and its ledger entry land together or not at all.
-        await warehouse.db.transaction().execute(async (trx) => {
-          await upsertScorecardValue(trx, {
-            domain: declaration.domain,
-            scorecardName: publishOf(project.graph, declaration.domain)?.scorecard ?? capitalise(declaration.domain),
-            kpiNumber: declaration.number,
-            name: declaration.name,
-            details: declaration.details ?? '',
-            week,
-            value: value.value,
-            printDate,
-            runId,
-          });
-          await recordNodeRun(trx, { ...ran, value: value.value });
-        });
-        log.info({ node: task.node.id, week: week.id, value: value.value, reasons: value.reasons, ms: Math.round(result.durationMs ?? 0) }, 'stored');
-      },
+      settle: (result) => ledger.settle(result),
     });
-
-    // Descendants of a failed or interrupted task never reached `settle`: record them too.
-    for (const result of results.values()) {
-      if (result.status !== 'blocked' || settled.has(result.task.id)) continue;
-      await recordNodeRun(warehouse.db, {
-        runId,
-        taskId: result.task.id,
-        nodeId: result.task.node.id,
-        ...(result.task.week ? { week: result.task.week.id } : {}),
-        status: 'blocked',
-        error: `blocked by ${result.blockedBy}`,
-      });
-    }
+    await ledger.recordUnsettled(results.values());
     const status = [...results.values()].every((result) => result.status === 'succeeded') ? 'succeeded' : 'failed';
     const interrupted = options.stop?.aborted === true || options.signal?.aborted === true;
     await finishRun(warehouse.db, runId, interrupted ? 'interrupted' : status);
@@ -260,6 +193,82 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
     await runner.close();
     await session.close();
   }
+}
+
+interface RecorderContext {
+  readonly warehouse: Warehouse;
+  readonly project: Project;
+  readonly runId: string;
+  readonly printDate: string;
+  readonly log: Logger;
+  attemptsOf(taskId: string): number;
+}
+
+/**
+ * Writes each finished task to the ledger, a computed KPI value together with its ledger
+ * entry in one transaction, so that both land or neither does.
+ */
+function runRecorder(context: RecorderContext) {
+  const { warehouse, project, runId, printDate, log } = context;
+  const settled = new Set<string>();
+  const baseOf = (result: TaskResult<TaskValue>): NodeRunRecord => ({
+    runId,
+    taskId: result.task.id,
+    nodeId: result.task.node.id,
+    status: 'succeeded',
+    attempt: context.attemptsOf(result.task.id),
+    ...(result.task.week ? { week: result.task.week.id } : {}),
+    ...(result.startedAt ? { startedAt: result.startedAt } : {}),
+    ...(result.finishedAt ? { finishedAt: result.finishedAt } : {}),
+    ...(result.durationMs !== undefined ? { durationMs: result.durationMs } : {}),
+  });
+  const blocked = (result: TaskResult<TaskValue>): NodeRunRecord => ({ ...baseOf(result), status: 'blocked', error: `blocked by ${result.blockedBy}` });
+
+  return {
+    async settle(result: TaskResult<TaskValue>): Promise<void> {
+      const { task, value } = result;
+      settled.add(task.id);
+      const base = baseOf(result);
+      if (result.status === 'blocked') return recordNodeRun(warehouse.db, blocked(result));
+      if (result.status === 'failed') {
+        log.error({ node: task.node.id, week: task.week?.id }, result.error?.message ?? 'failed');
+        return recordNodeRun(warehouse.db, { ...base, status: 'failed', error: result.error?.message ?? 'failed' });
+      }
+      if (value === undefined || value.kind === 'source') return recordNodeRun(warehouse.db, base);
+      const ran = {
+        ...base,
+        status: value.fresh ? 'fresh' : 'succeeded',
+        fingerprint: value.fingerprint,
+        reason: value.fresh ? 'fresh' : value.reasons.join('; '),
+      } as const;
+      if (value.kind === 'publish') return recordNodeRun(warehouse.db, ran);
+      if (value.fresh || task.node.kind !== 'kpi' || !task.week) return recordNodeRun(warehouse.db, { ...ran, value: value.value });
+      const { declaration } = task.node;
+      const week = task.week;
+      await warehouse.db.transaction().execute(async (trx) => {
+        await upsertScorecardValue(trx, {
+          domain: declaration.domain,
+          scorecardName: publishOf(project.graph, declaration.domain)?.scorecard ?? capitalise(declaration.domain),
+          kpiNumber: declaration.number,
+          name: declaration.name,
+          details: declaration.details ?? '',
+          week,
+          value: value.value,
+          printDate,
+          runId,
+        });
+        await recordNodeRun(trx, { ...ran, value: value.value });
+      });
+      log.info({ node: task.node.id, week: week.id, value: value.value, reasons: value.reasons, ms: Math.round(result.durationMs ?? 0) }, 'stored');
+    },
+
+    /** Descendants of a failed or interrupted task never reach `settle`: record them too. */
+    async recordUnsettled(results: Iterable<TaskResult<TaskValue>>): Promise<void> {
+      for (const result of results) {
+        if (result.status === 'blocked' && !settled.has(result.task.id)) await recordNodeRun(warehouse.db, blocked(result));
+      }
+    },
+  };
 }
 
 /**

@@ -36,6 +36,17 @@ const sheetSource = z.object({
   columns: z.record(z.string(), column),
 }).refine((source) => source.file !== undefined || source.google !== undefined, 'a sheet source needs a file, a google range, or both');
 
+/** Retries with exponential backoff and jitter: how many attempts, and the delay's base and cap. */
+function retryPolicy(defaults: { attempts: number; baseDelayMs: number; maxDelayMs: number }) {
+  return z
+    .object({
+      attempts: z.number().int().min(1).max(10).default(defaults.attempts),
+      baseDelayMs: z.number().int().min(0).default(defaults.baseDelayMs),
+      maxDelayMs: z.number().int().min(0).default(defaults.maxDelayMs),
+    })
+    .prefault({});
+}
+
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 const configSchema = z.object({
@@ -81,26 +92,14 @@ const configSchema = z.object({
   tasks: z
     .object({
       timeoutSeconds: z.number().positive().default(600),
-      retry: z
-        .object({
-          attempts: z.number().int().min(1).max(10).default(3),
-          baseDelayMs: z.number().int().min(0).default(250),
-          maxDelayMs: z.number().int().min(0).default(5000),
-        })
-        .prefault({}),
+      retry: retryPolicy({ attempts: 3, baseDelayMs: 250, maxDelayMs: 5000 }),
     })
     .prefault({}),
   google: z
     .object({
       /** Google Sheets calls in flight at once across the run (the API's quota is per minute and per user). */
       concurrency: z.number().int().min(1).max(10).default(1),
-      retry: z
-        .object({
-          attempts: z.number().int().min(1).max(10).default(5),
-          baseDelayMs: z.number().int().min(0).default(500),
-          maxDelayMs: z.number().int().min(0).default(16000),
-        })
-        .prefault({}),
+      retry: retryPolicy({ attempts: 5, baseDelayMs: 500, maxDelayMs: 16000 }),
     })
     .prefault({}),
 });

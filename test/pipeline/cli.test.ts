@@ -321,6 +321,28 @@ describe('new: scaffolding a KPI', () => {
   });
 });
 
+test('the kpi bin (pnpm exec kpi, npx kpi) reaches the same CLI', async () => {
+  const environment = await createEnvironment();
+  try {
+    const result = await new Promise<CliResult>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(REPO, 'bin', 'kpi.js'), 'plan', '--select', 'success.kpi32', '--week', '2026-W10'], {
+        cwd: REPO,
+        env: { ...process.env, ...environment.env, DATABASE_URL: '' },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /success\.kpi32@2026-W10\s+STALE: never run\s+<- table:stg_hubspot\.agreements/);
+  } finally {
+    await environment.cleanup();
+  }
+});
+
 test('schedule --list shows the next run times of the configured schedules', async () => {
   const result = await runCli(['schedule', '--list', '2'], {});
   assert.equal(result.code, 0, result.stderr);

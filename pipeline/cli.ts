@@ -184,6 +184,9 @@ export function buildCli(): Command {
         exclude: [],
         weeks: [],
         only,
+        // Asked for explicitly: what failed or was blocked runs even if nothing changed since.
+        force: [...new Set(only.map((task) => task.nodeId))],
+        forceReason: 'retry',
         concurrency: flags.concurrency ?? config.concurrency,
         command: commandLine(),
         ...(nodesDir ? { nodesDir } : {}),

@@ -101,12 +101,13 @@ export async function tableFingerprint(db: Kysely<any>, table: string, changeCol
 export interface History {
   /** The fingerprint of the latest run that succeeded (or found the node fresh). */
   readonly lastSuccess?: { readonly fingerprint: string; readonly parts: Fingerprint | null };
-  /** Status of the latest node-run of any kind. */
+  /** Status of the latest node-run of any kind: says why a node that never succeeded is stale. */
   readonly lastStatus?: string;
 }
 
 export interface Staleness {
-  readonly forced?: boolean;
+  /** Why the user made it run regardless (`forced`, `retry`), if they did. */
+  readonly forced?: string;
   /** The node's value is no longer in the store (a KPI row was deleted). */
   readonly valueMissing?: boolean;
   /** Upstream tasks that will rerun first (known only when planning). */
@@ -115,11 +116,12 @@ export interface Staleness {
 
 /** Why a node must run again; empty when it is fresh. */
 export function staleReasons(current: Fingerprint, history: History | undefined, staleness: Staleness = {}): string[] {
-  if (staleness.forced) return ['forced'];
+  const lastFailed = history?.lastStatus === 'failed' || history?.lastStatus === 'blocked' ? `last run ${history.lastStatus}` : undefined;
+  if (staleness.forced) return [lastFailed ? `${staleness.forced} (${lastFailed})` : staleness.forced];
   const success = history?.lastSuccess;
-  const failed = history?.lastStatus === 'failed' || history?.lastStatus === 'blocked' ? `last run ${history.lastStatus}` : undefined;
-  if (!success) return [failed ?? 'never run'];
-  const reasons: string[] = failed ? [failed] : [];
+  if (!success) return [lastFailed ?? 'never run'];
+  // A later failure wrote nothing: the stored value still belongs to the last success.
+  const reasons: string[] = [];
   if (staleness.valueMissing) reasons.push('value missing from the store');
   for (const upstream of staleness.staleUpstream ?? []) reasons.push(`upstream ${upstream} is stale`);
   if (success.fingerprint !== fingerprintHash(current)) {

@@ -20,7 +20,8 @@ export interface FreshnessOptions {
   /** Latest node-runs by task id, from the ledger. */
   readonly history: ReadonlyMap<string, History>;
   readonly isStored: (nodeId: string, week: IsoWeek) => boolean;
-  readonly isForced: (task: Task) => boolean;
+  /** Why a task must run regardless (`forced`, `retry`), or undefined. */
+  readonly isForced: (task: Task) => string | undefined;
   /** Where a domain's scorecard is published (see ScorecardSink.destination). */
   readonly destinationOf: (domain: string) => string;
 }
@@ -56,8 +57,9 @@ export class Freshness {
     const fingerprint = await this.fingerprint(task, new Set(staleUpstream.map((id) => id.split('@')[0]!)));
     const { node, week } = task;
     const valueMissing = node.kind === 'kpi' && week !== undefined && !this.options.isStored(node.id, week);
+    const forced = this.options.isForced(task);
     const reasons = staleReasons(fingerprint, this.options.history.get(task.id), {
-      forced: this.options.isForced(task),
+      ...(forced ? { forced } : {}),
       valueMissing,
       staleUpstream,
     });

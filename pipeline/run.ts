@@ -34,6 +34,8 @@ export interface Selection {
   readonly only?: readonly { readonly nodeId: string; readonly week: IsoWeek }[];
   /** Rerun even what is fresh: every selected node (`true`) or those a selector picks. */
   readonly force?: boolean | readonly string[];
+  /** The reason recorded for forced tasks; default `forced`. */
+  readonly forceReason?: string;
 }
 
 export interface SessionOptions extends Selection {
@@ -125,7 +127,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       sources,
       history: await loadHistory(warehouse.db, tasks.nodes()),
       isStored,
-      isForced: (task: Task) => forced.has(task.node.id),
+      isForced: (task: Task) => (forced.has(task.node.id) ? (options.forceReason ?? 'forced') : undefined),
       destinationOf: (domain) => connectors.sinkFor(domain).destination(domain),
     });
     return { project, warehouse, tasks, sources, freshness, connectors, close: () => warehouse.close() };

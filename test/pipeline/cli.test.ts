@@ -203,14 +203,14 @@ describe('a KPI that throws', () => {
     const status = await runCli(['status'], environment.env);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^node\s+week\s+status\s+value\s+finished\s+duration\s+why$/m);
-    assert.match(status.stdout, /^success\.kpi05\s+2026-W10\s+succeeded\s+\d+(\.\d+)?\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d+\.\d\ds\s+last run blocked/m);
+    assert.match(status.stdout, /^success\.kpi05\s+2026-W10\s+succeeded\s+\d+(\.\d+)?\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d+\.\d\ds\s+retry \(last run blocked\)/m);
     const history = await runCli(['history'], environment.env);
     assert.match(history.stdout, /^\S+\s+\S+ \S+\s+succeeded\s+[\d.]+\s+6\s+0\s+0\s+0\s+retry --nodes/m);
     assert.match(history.stdout, /^\S+\s+\S+ \S+\s+failed\s+[\d.]+\s+\d+\s+0\s+4\s+2\s+run --target success\.publish/m);
     const node = await runCli(['history', '--node', 'success.kpi06', '--limit', '3'], environment.env);
     const lines = node.stdout.trim().split('\n');
     assert.equal(lines.length, 2 + 3);
-    assert.match(lines[2]!, /succeeded\s+\d+.*last run failed/);
+    assert.match(lines[2]!, /succeeded\s+\d+.*retry \(last run failed\)/);
   });
 });
 

@@ -156,12 +156,38 @@ for (const engine of ENGINES) {
       assert.deepEqual(byStatus(await run()).succeeded, ['success.kpi16@2026-W47']);
     });
 
+    test('a failing rerun loses nothing already stored; with the working code back, all is fresh again', async () => {
+      const storedValue = async () => {
+        const warehouse = await openWarehouse(environment.config, log);
+        try {
+          const row = await sql<{ v: number }>`select field_value as v from vl_analytics.scorecard_success where kpi_number = '06' and iso_week = ${WEEK.id}`.execute(warehouse.db);
+          return row.rows[0]?.v;
+        } finally {
+          await warehouse.close();
+        }
+      };
+      const before = await storedValue();
+      assert.notEqual(before, undefined);
+      const working = await readFile(kpi06File(), 'utf8');
+      await editKpi06('async compute({ inputs, warehouse, week }) {', "async compute({ inputs, warehouse, week }) {\n    throw new Error('broken on purpose');");
+      const failed = await run({ force: ['success.kpi06'] });
+      assert.equal(failed.status, 'failed');
+      assert.equal(await storedValue(), before);
+      assert.deepEqual((await plan())('success.kpi06').reasons, ['code changed']);
+      await writeFile(kpi06File(), working);
+      // The failed run wrote nothing, so the stored value still matches its last success.
+      assert.equal((await plan())('success.kpi06').stale, false);
+      assert.deepEqual(byStatus(await run()).succeeded, undefined);
+      assert.equal(await storedValue(), before);
+    });
+
     test('the ledger keeps the fingerprint and the reason of every node-run', async () => {
       const warehouse = await openWarehouse(environment.config, log);
       try {
         const rows = await sql<{ status: string; reason: string; fingerprint: string | null }>`
           select status, reason, fingerprint from kpi_ledger.node_runs where task_id = 'success.kpi06@2026-W47' order by seq`.execute(warehouse.db);
-        assert.ok(rows.rows.every((row) => row.fingerprint !== null && /^[0-9a-f]{16}$/.test(row.fingerprint)));
+        const recorded = rows.rows.filter((row) => row.status !== 'failed');
+        assert.ok(recorded.every((row) => row.fingerprint !== null && /^[0-9a-f]{16}$/.test(row.fingerprint)));
         assert.deepEqual(
           rows.rows.slice(0, 4).map((row) => [row.status, row.reason]),
           [

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cp, mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO } from './environment.ts';
@@ -9,14 +10,14 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the CLI as a user would (`pnpm pipeline …` is `tsx pipeline/cli.ts …`) in its own process. */
-export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts'), ...args], {
-      cwd: REPO,
-      env: { ...process.env, KPI_LOG_LEVEL: 'info', DATABASE_URL: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+/** Starts `node <args>` in the repository with the test's environment; `done` has what it printed and its exit code. */
+export function spawnNode(args: readonly string[], env: Record<string, string>): { child: ChildProcessWithoutNullStreams; done: Promise<CliResult> } {
+  const child = spawn(process.execPath, args, {
+    cwd: REPO,
+    // An empty DATABASE_URL keeps a developer's own warehouse out of the tests.
+    env: { ...process.env, KPI_LOG_LEVEL: 'info', DATABASE_URL: '', ...env },
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -24,6 +25,12 @@ export function runCli(args: readonly string[], env: Record<string, string>): Pr
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return { child, done };
+}
+
+/** Runs the CLI as a user would (`pnpm pipeline …` is `tsx pipeline/cli.ts …`) in its own process. */
+export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
+  return spawnNode(['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts'), ...args], env).done;
 }
 
 /**

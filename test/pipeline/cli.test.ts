@@ -3,7 +3,6 @@
  * invalid node folders, concurrency, and the workbook it writes.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { Temporal } from 'temporal-polyfill';
 import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import { currentInstant, lastCompletedWeek } from '../../pipeline/dates.ts';
 import { createLogger } from '../../pipeline/log.ts';
-import { copyNodes, runCli } from '../helpers/cli.ts';
+import { copyNodes, runCli, spawnNode } from '../helpers/cli.ts';
 import type { CliResult } from '../helpers/cli.ts';
 import { REPO, createEnvironment } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
@@ -324,18 +323,7 @@ describe('new: scaffolding a KPI', () => {
 test('the kpi bin (pnpm exec kpi, npx kpi) reaches the same CLI', async () => {
   const environment = await createEnvironment();
   try {
-    const result = await new Promise<CliResult>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(REPO, 'bin', 'kpi.js'), 'plan', '--select', 'success.kpi32', '--week', '2026-W10'], {
-        cwd: REPO,
-        env: { ...process.env, ...environment.env, DATABASE_URL: '' },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const result = await spawnNode([join(REPO, 'bin', 'kpi.js'), 'plan', '--select', 'success.kpi32', '--week', '2026-W10'], environment.env).done;
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /success\.kpi32@2026-W10\s+STALE: never run\s+<- table:stg_hubspot\.agreements/);
   } finally {
@@ -353,20 +341,17 @@ describe('interrupting a run', () => {
   test('Ctrl-C finishes the running task, starts no more, exits 130; retry runs the rest', async () => {
     const environment = await createEnvironment();
     try {
-      const child = spawn(
-        process.execPath,
+      const { child, done } = spawnNode(
         ['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts'), 'run', '--nodes', join(REPO, 'fixtures', 'test-nodes', 'slow'), '--week', '2026-W10', '--concurrency', '1'],
-        { cwd: REPO, env: { ...process.env, ...environment.env, DATABASE_URL: '', KPI_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] },
+        { ...environment.env, KPI_LOG_LEVEL: 'debug' },
       );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
+      let seen = '';
       child.stderr.on('data', (chunk) => {
-        stderr += chunk;
+        seen += chunk;
         // The first KPI has started computing: interrupt.
-        if (/"msg":"stale"/.test(stderr) && child.signalCode === null && !child.killed) child.kill('SIGINT');
+        if (/"msg":"stale"/.test(seen) && child.signalCode === null && !child.killed) child.kill('SIGINT');
       });
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      const { code, stdout, stderr } = await done;
       assert.equal(code, 130, stderr);
       assert.match(stderr, /interrupted: finishing the running tasks/);
       assert.match(stdout, /^demo\.kpi01\s+2026-W10\s+succeeded\s+1/m);

@@ -15,13 +15,13 @@ import { CONFIG_FILE, ConfigError, loadConfig } from './config.ts';
 import type { Config } from './config.ts';
 import { openWarehouse } from './connectors/warehouse/warehouse.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
-import { currentInstant, lastCompletedWeek, resolveWeeks } from './dates.ts';
+import { currentInstant, lastCompletedWeek, resolveWeeks, weekPolicyOf } from './dates.ts';
 import type { WeekFlags } from './dates.ts';
 import { createLogger } from './log.ts';
 import { PLAN_FORMATS, formatPlan } from './plan-format.ts';
 import type { PlanFormat } from './plan-format.ts';
 import { loadProject } from './project.ts';
-import { explainPlan, firstWeekOf, retryTasks, runPipeline, withTargets } from './run.ts';
+import { explainPlan, retryTasks, runPipeline, withTargets } from './run.ts';
 import type { RunOptions } from './run.ts';
 import { latestNodeRuns, nodeHistory, runHistory } from './ledger.ts';
 import { formatNodeRuns, formatRuns } from './reports.ts';
@@ -31,7 +31,7 @@ import { scaffoldKpi } from './scaffold.ts';
 import { nextFireTimes, runScheduler } from './schedule.ts';
 import { formatSummary } from './summary.ts';
 
-export const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
+const EXIT = { ok: 0, failed: 1, invalid: 2, interrupted: 130 } as const;
 
 interface SelectionFlags extends WeekFlags {
   config?: string;
@@ -40,6 +40,14 @@ interface SelectionFlags extends WeekFlags {
   target: string[];
   select: string[];
   exclude: string[];
+}
+
+const CONFIG_HELP = `configuration file (default ./${CONFIG_FILE})`;
+const NODES_HELP = 'nodes folder (default from the configuration: nodes/)';
+
+/** The configuration of `--config`, or of ./kpi.config.json. */
+function readConfig(flags: { config?: string }, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  return loadConfig(resolve(flags.config ?? CONFIG_FILE), env);
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(/[\s,]+/).filter(Boolean)];
@@ -58,8 +66,8 @@ function parseConcurrency(value: string): number {
 
 function withSelection(command: Command): Command {
   return command
-    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
-    .option('--nodes <dir>', 'nodes folder (default from the configuration: nodes/)')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--nodes <dir>', NODES_HELP)
     .option('-t, --target <selector>', 'run the selector and everything it needs (same as --select +X); repeatable', collect, [])
     .option('-s, --select <selector>', 'dbt-style selector: X, +X, X+, 2+X, X+1, @X, domain.*; repeatable', collect, [])
     .option('-x, --exclude <selector>', 'remove these nodes from the selection; repeatable', collect, [])
@@ -71,12 +79,8 @@ function withSelection(command: Command): Command {
 }
 
 async function setup(flags: SelectionFlags) {
-  const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE), { ...process.env, ...(flags.tz ? { KPI_TIME_ZONE: flags.tz } : {}) });
-  const weeks = resolveWeeks(flags, {
-    lastCompleted: lastCompletedWeek(currentInstant(), config.timeZone, config.weekCutoff),
-    maxWeeks: config.maxWeeks,
-    ...(config.firstWeek ? { firstWeek: firstWeekOf(config)! } : {}),
-  });
+  const config = await readConfig(flags, { ...process.env, ...(flags.tz ? { KPI_TIME_ZONE: flags.tz } : {}) });
+  const weeks = resolveWeeks(flags, weekPolicyOf(config));
   return {
     config,
     selection: {
@@ -129,7 +133,7 @@ async function withWarehouse<T>(config: Config, work: (warehouse: Warehouse) => 
 
 const commandLine = () => process.argv.slice(2).join(' ');
 
-export function buildCli(): Command {
+function buildCli(): Command {
   const program = new Command('kpi')
     .description('KPI Factory: weekly KPIs as a dependency graph, stored in the warehouse, published as scorecards')
     .exitOverride()
@@ -167,11 +171,11 @@ export function buildCli(): Command {
     .command('retry')
     .argument('[run-id]', 'the run to retry (default: the latest)')
     .description('rerun the failed and blocked nodes of a run, for the same weeks, with the current code')
-    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
-    .option('--nodes <dir>', 'nodes folder (default from the configuration: nodes/)')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--nodes <dir>', NODES_HELP)
     .option('-c, --concurrency <n>', 'tasks run at the same time', parseConcurrency)
     .action(async (runId: string | undefined, flags: { config?: string; nodes?: string; concurrency?: number }) => {
-      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const config = await readConfig(flags);
       const nodesDir = flags.nodes ? resolve(flags.nodes) : undefined;
       const { run, only } = await retryTasks(config, await loadProject(config, nodesDir), createLogger(), runId);
       if (only.length === 0) {
@@ -196,9 +200,9 @@ export function buildCli(): Command {
   program
     .command('status')
     .description('per node: the latest run, its week, status, value, when and how long')
-    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
+    .option('--config <file>', CONFIG_HELP)
     .action(async (flags: { config?: string }) => {
-      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const config = await readConfig(flags);
       const rows = await withWarehouse(config, (warehouse) => latestNodeRuns(warehouse.db, config.timeZone));
       process.stdout.write(`${formatNodeRuns(rows, 'status')}\n`);
     });
@@ -206,11 +210,11 @@ export function buildCli(): Command {
   program
     .command('history')
     .description('past runs, newest first; with --node, the runs of one node')
-    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
+    .option('--config <file>', CONFIG_HELP)
     .option('--node <id>', 'one node, e.g. success.kpi06')
     .option('--limit <n>', 'how many rows', parseConcurrency, 20)
     .action(async (flags: { config?: string; node?: string; limit: number }) => {
-      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const config = await readConfig(flags);
       const text = await withWarehouse(config, async (warehouse) =>
         flags.node === undefined
           ? formatRuns(await runHistory(warehouse.db, flags.limit, config.timeZone))
@@ -222,10 +226,10 @@ export function buildCli(): Command {
   program
     .command('schedule')
     .description('run the configured schedules (cron expressions) for the last completed week, until stopped')
-    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
+    .option('--config <file>', CONFIG_HELP)
     .option('--list <n>', 'print the next n run times of each schedule and exit', parseConcurrency)
     .action(async (flags: { config?: string; list?: number }) => {
-      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const config = await readConfig(flags);
       const entries = config.schedules.map((schedule) => ({ name: schedule.name, cron: schedule.cron, select: withTargets(schedule.select, schedule.target), exclude: schedule.exclude }));
       if (flags.list !== undefined) {
         for (const entry of entries) {
@@ -280,10 +284,10 @@ export function buildCli(): Command {
     .argument('<number>', 'KPI number, 1 to 99')
     .argument('<name>', 'the KPI name as the scorecard shows it')
     .description('scaffold a KPI file (and the domain publish file, for a new domain)')
-    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
-    .option('--nodes <dir>', 'nodes folder (default from the configuration: nodes/)')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--nodes <dir>', NODES_HELP)
     .action(async (domain: string, number: string, name: string, flags: { config?: string; nodes?: string }) => {
-      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const config = await readConfig(flags);
       const nodesDir = flags.nodes ? resolve(flags.nodes) : config.paths.nodes;
       const written = await scaffoldKpi(nodesDir, config.paths.root, await loadProject(config, nodesDir), domain, Number(number), name);
       for (const file of written) process.stdout.write(`created ${file}\n`);
@@ -295,13 +299,13 @@ export function buildCli(): Command {
     .description('Google Sheets')
     .command('check')
     .description('verify access to every configured spreadsheet and tab, and show what publish would write where, without writing')
-    .option('--config <file>', `configuration file (default ./${CONFIG_FILE})`)
-    .option('--nodes <dir>', 'nodes folder (default from the configuration: nodes/)')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--nodes <dir>', NODES_HELP)
     .option('-w, --week <week>', 'the week to preview (default: the last completed week)')
     .action(async (flags: { config?: string; nodes?: string; week?: string }) => {
-      const config = await loadConfig(resolve(flags.config ?? CONFIG_FILE));
+      const config = await readConfig(flags);
       const project = await loadProject(config, flags.nodes ? resolve(flags.nodes) : undefined);
-      const [week] = resolveWeeks(flags, { lastCompleted: lastCompletedWeek(currentInstant(), config.timeZone, config.weekCutoff), maxWeeks: 1 });
+      const [week] = resolveWeeks(flags, { ...weekPolicyOf(config), maxWeeks: 1 });
       const connectors = await createConnectors(config, createLogger());
       if (!connectors.googleAccount) {
         process.stdout.write('no Google credentials in the environment: set GOOGLE_APPLICATION_CREDENTIALS (a key file) or GOOGLE_SERVICE_ACCOUNT_JSON\n');

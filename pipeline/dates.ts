@@ -2,7 +2,7 @@ import { Temporal } from 'temporal-polyfill';
 import type { WeekContext } from '../graph/declare.ts';
 import { IsoWeek, WeekFormatError, weekRange } from '../graph/iso-week.ts';
 import { WEEKDAY_NUMBERS } from './config.ts';
-import type { WeekCutoff } from './config.ts';
+import type { Config, WeekCutoff } from './config.ts';
 
 /**
  * The last ISO week that is complete at `now` in `timeZone`. A week ends at Monday 00:00
@@ -52,6 +52,21 @@ export interface WeekFlags {
   readonly since?: string;
   /** Allow more than the configured maximum number of weeks. */
   readonly yes?: boolean;
+}
+
+/** The configured first week with source data, parsed. */
+export function firstWeekOf(config: Pick<Config, 'firstWeek'>): IsoWeek | undefined {
+  return config.firstWeek === undefined ? undefined : IsoWeek.parse(config.firstWeek);
+}
+
+/** What bounds the weeks a command may run for, from the configuration and the clock. */
+export function weekPolicyOf(config: Config, now: Temporal.Instant = currentInstant()): WeekPolicy {
+  const firstWeek = firstWeekOf(config);
+  return {
+    lastCompleted: lastCompletedWeek(now, config.timeZone, config.weekCutoff),
+    maxWeeks: config.maxWeeks,
+    ...(firstWeek ? { firstWeek } : {}),
+  };
 }
 
 export interface WeekPolicy {

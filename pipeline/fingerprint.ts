@@ -27,7 +27,7 @@ export function fingerprintHash(fingerprint: Fingerprint): string {
 }
 
 /** JSON with object keys sorted, so equal values always hash the same. */
-export function stableJson(value: unknown): string {
+function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) =>
     item !== null && typeof item === 'object' && !Array.isArray(item)
       ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))

@@ -20,7 +20,7 @@ interface PlannedTask {
 }
 
 /** The plan by topological level: each task with its inputs and why it is in the plan. */
-export function describePlan(graph: PipelineGraph, tasks: TaskGraph, predictions: ReadonlyMap<string, Prediction>): PlannedTask[][] {
+function describePlan(graph: PipelineGraph, tasks: TaskGraph, predictions: ReadonlyMap<string, Prediction>): PlannedTask[][] {
   return taskLevels(tasks).map((level) =>
     level.map((id) => {
       const task = tasks.getNodeAttributes(id);

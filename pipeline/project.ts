@@ -24,6 +24,11 @@ export function domainKpis(graph: PipelineGraph, domain: string): { id: string; 
     .sort((a, b) => a.declaration.number - b.declaration.number);
 }
 
+/** The scorecard name of a domain without a publish declaration, and the one `new` proposes: `success` → `Success`. */
+export function defaultScorecardName(domain: string): string {
+  return domain.charAt(0).toUpperCase() + domain.slice(1);
+}
+
 export function publishOf(graph: PipelineGraph, domain: string): PublishDeclaration | undefined {
   for (const node of nodesOf(graph)) if (node.kind === 'publish' && node.declaration.domain === domain) return node.declaration;
   return undefined;

@@ -10,7 +10,7 @@ import type { Connectors } from './connectors/factory.ts';
 import { ensureScorecardTable, storedWeeks, upsertScorecardValue } from './connectors/warehouse/scorecards.ts';
 import { openWarehouse } from './connectors/warehouse/warehouse.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
-import { currentInstant, localTimestamp } from './dates.ts';
+import { currentInstant, firstWeekOf, localTimestamp } from './dates.ts';
 import { execute } from './executor.ts';
 import type { TaskResult } from './executor.ts';
 import { Freshness, predictFreshness } from './freshness.ts';
@@ -18,7 +18,7 @@ import type { Prediction } from './freshness.ts';
 import { findRun, finishRun, loadHistory, newRunId, recordNodeRun, startRun, unfinishedNodeRuns } from './ledger.ts';
 import type { NodeRunRecord } from './ledger.ts';
 import type { Logger } from './log.ts';
-import { loadProject, publishOf } from './project.ts';
+import { defaultScorecardName, loadProject, publishOf } from './project.ts';
 import type { Project } from './project.ts';
 import { Sources } from './sources.ts';
 import { TaskRunner } from './task-runner.ts';
@@ -75,10 +75,6 @@ export function selectFrom(project: Project, selection: Pick<Selection, 'select'
   return selectNodes(project.graph, selection.select.length === 0 ? ['*'] : selection.select, selection.exclude);
 }
 
-export function firstWeekOf(config: Config): IsoWeek | undefined {
-  return config.firstWeek === undefined ? undefined : IsoWeek.parse(config.firstWeek);
-}
-
 /** A validated project, an open warehouse and the plan of tasks, with what decides freshness. */
 export interface Session {
   readonly project: Project;
@@ -94,7 +90,7 @@ export interface Session {
  * Validates the declarations and the selection (throwing before anything is opened), then
  * opens the warehouse and plans the selection against what it holds.
  */
-export async function openSession(options: SessionOptions): Promise<Session> {
+async function openSession(options: SessionOptions): Promise<Session> {
   const project = await loadProject(options.config, options.nodesDir);
   const selected = selectFrom(project, options);
   const forced = options.force === true ? selected : Array.isArray(options.force) ? selectNodes(project.graph, options.force) : new Set<string>();
@@ -250,7 +246,7 @@ function runRecorder(context: RecorderContext) {
       await warehouse.db.transaction().execute(async (trx) => {
         await upsertScorecardValue(trx, {
           domain: declaration.domain,
-          scorecardName: publishOf(project.graph, declaration.domain)?.scorecard ?? capitalise(declaration.domain),
+          scorecardName: publishOf(project.graph, declaration.domain)?.scorecard ?? defaultScorecardName(declaration.domain),
           kpiNumber: declaration.number,
           name: declaration.name,
           details: declaration.details ?? '',
@@ -295,8 +291,4 @@ export async function retryTasks(
   } finally {
     await warehouse.close();
   }
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { DefinitionError } from '../graph/errors.ts';
 import { isValidName, kpiId, kpiNumberLabel, publishId } from '../graph/ids.ts';
+import { defaultScorecardName } from './project.ts';
 import type { Project } from './project.ts';
 
 /**
@@ -29,7 +30,7 @@ export async function scaffoldKpi(nodesDir: string, root: string, project: Proje
   await mkdir(join(nodesDir, domain), { recursive: true });
   if (!project.graph.hasNode(publishId(domain))) {
     const publish = join(nodesDir, domain, 'publish.ts');
-    const scorecard = domain.charAt(0).toUpperCase() + domain.slice(1);
+    const scorecard = defaultScorecardName(domain);
     await writeFile(
       publish,
       `import { definePublish } from 'kpi-factory';\n\n/** The ${scorecard} scorecard: every ${domain} KPI of the week. */\nexport default definePublish({ domain: '${domain}', scorecard: ${JSON.stringify(scorecard)} });\n`,

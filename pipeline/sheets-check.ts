@@ -2,7 +2,7 @@ import { kpiNumberLabel } from '../graph/ids.ts';
 import type { IsoWeek } from '../graph/iso-week.ts';
 import type { Config } from './config.ts';
 import type { Connectors } from './connectors/factory.ts';
-import { columnLetter } from './connectors/google/sheets-sink.ts';
+import { columnLetter } from './connectors/sheets/a1.ts';
 import { tabName } from './connectors/scorecards/layout.ts';
 import { cleanRange } from './connectors/sheets/clean.ts';
 import type { Project } from './project.ts';

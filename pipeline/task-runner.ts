@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { PipelineGraph, PipelineNode } from '../graph/build.ts';
 import type { ComputeContext, InputDeclaration, KpiDeclaration, SheetHandle, TableHandle, WeekValue } from '../graph/declare.ts';
 import { kpiNumberLabel } from '../graph/ids.ts';
-import type { IsoWeek } from '../graph/iso-week.ts';
+import { IsoWeek } from '../graph/iso-week.ts';
 import type { Task } from '../graph/plan.ts';
 import type { Config } from './config.ts';
 import { openDuck } from './connectors/duckdb/duck.ts';
@@ -12,7 +12,7 @@ import type { WeekColumn } from './connectors/scorecards/layout.ts';
 import type { PublishReport, ScorecardSink } from './connectors/scorecards/scorecard-sink.ts';
 import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scorecards.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
-import { weekContext } from './dates.ts';
+import { firstWeekOf, weekContext } from './dates.ts';
 import { coerceError, NodeError } from './errors.ts';
 import { isTransient, withRetry, withTimeout } from './retry.ts';
 import type { Fingerprint } from './fingerprint.ts';
@@ -160,11 +160,12 @@ export class TaskRunner {
         return this.registerSheet(input.source, log);
       case 'kpi': {
         const values = await this.options.freshness.readValues(input, week);
-        const firstWeek = this.options.config.firstWeek;
-        if (firstWeek !== undefined && values[0]!.week < firstWeek) {
+        const firstWeek = firstWeekOf(this.options.config);
+        const from = IsoWeek.parse(values[0]!.week);
+        if (firstWeek && from.compare(firstWeek) < 0) {
           log.warn(
-            { input: input.kpi, from: values[0]!.week, firstWeek },
-            `reads ${input.kpi} from ${values[0]!.week}, before the first week with source data (${firstWeek}): those weeks have no value`,
+            { input: input.kpi, from: from.id, firstWeek: firstWeek.id },
+            `reads ${input.kpi} from ${from.id}, before the first week with source data (${firstWeek.id}): those weeks have no value`,
           );
         }
         return values;

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from '../../pipeline/config.ts';
 import { createLogger } from '../../pipeline/log.ts';
 import { nextFireTimes, runScheduler } from '../../pipeline/schedule.ts';
 import type { ScheduleEntry } from '../../pipeline/schedule.ts';
+import { capturingLogger } from '../helpers/log.ts';
 
 const MADRID = 'Europe/Madrid';
 const local = (text: string) => Temporal.ZonedDateTime.from(`${text}[${MADRID}]`).toInstant();
@@ -57,9 +58,7 @@ describe('the scheduler loop', () => {
     let clock = local('2026-11-23T06:00');
     const controller = new AbortController();
     const runs: string[] = [];
-    const lines: string[] = [];
-    const { pino } = await import('pino');
-    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const { log, lines } = capturingLogger('info');
     await runScheduler({
       entries,
       timeZone: MADRID,
@@ -77,8 +76,8 @@ describe('the scheduler loop', () => {
       },
     });
     assert.deepEqual(runs, ['sales', 'sales']);
-    assert.ok(lines.some((line) => line.includes('skipped success: another run was going')));
-    assert.ok(lines.some((line) => line.includes('scheduled run sales failed: warehouse down')));
+    assert.ok(lines.some((line) => line.msg === 'skipped success: another run was going'));
+    assert.ok(lines.some((line) => line.msg === 'scheduled run sales failed: warehouse down'));
   });
 });
 

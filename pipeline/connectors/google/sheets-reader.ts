@@ -1,6 +1,6 @@
 import { SourceError } from '../../errors.ts';
 import type { RawCell, RawRange, SheetReader } from '../sheets/sheet-source.ts';
-import { columnLetter } from './sheets-sink.ts';
+import { columnLetter } from '../sheets/a1.ts';
 import { requireTab, withSpreadsheet } from './spreadsheet.ts';
 import type { GoogleContext } from './spreadsheet.ts';
 

@@ -1,13 +1,13 @@
 import type { GoogleSpreadsheet, GoogleSpreadsheetCell, GoogleSpreadsheetWorksheet } from 'google-spreadsheet';
-import { Temporal } from 'temporal-polyfill';
 import { FIRST_WEEK_COLUMN, HEADER_ROW, planWeekColumn } from '../scorecards/layout.ts';
 import type { CellWrite, LayoutPlan, TabSnapshot, WeekColumn } from '../scorecards/layout.ts';
 import type { PublishReport, ScorecardSink } from '../scorecards/scorecard-sink.ts';
+import { columnLetter } from '../sheets/a1.ts';
+import { fromSerialDate } from '../sheets/clean.ts';
 import { withSpreadsheet } from './spreadsheet.ts';
 import type { GoogleContext } from './spreadsheet.ts';
 
 const NEW_TAB = { rowCount: 100, columnCount: 60 } as const;
-const SERIAL_EPOCH = Temporal.PlainDate.from('1899-12-30');
 
 /** What publish would do to a tab, without doing it (for `sheets check`). */
 export interface PublishPreview {
@@ -83,7 +83,7 @@ async function snapshot(sheet: GoogleSpreadsheetWorksheet): Promise<TabSnapshot>
     // Not cell.numberFormat: that getter throws on a cell without any format.
     const type = cell.userEnteredFormat?.numberFormat?.type;
     if (isHeader && typeof value === 'number' && (type === 'DATE' || type === 'DATE_TIME')) {
-      return SERIAL_EPOCH.add({ days: Math.floor(value) }).toString();
+      return fromSerialDate(value).toString();
     }
     return typeof value === 'object' ? null : String(value);
   };
@@ -105,11 +105,4 @@ function apply(cell: GoogleSpreadsheetCell, write: CellWrite): void {
     cell.numberFormat = { type: write.numberFormat.includes('%') ? 'PERCENT' : 'NUMBER', pattern: write.numberFormat };
   }
   if (write.bold) cell.textFormat = { ...cell.userEnteredFormat?.textFormat, bold: true };
-}
-
-/** 1 → A, 27 → AA. */
-export function columnLetter(column: number): string {
-  let letters = '';
-  for (let rest = column; rest > 0; rest = Math.floor((rest - 1) / 26)) letters = String.fromCharCode(65 + ((rest - 1) % 26)) + letters;
-  return letters;
 }

@@ -8,7 +8,7 @@ import type { Unit } from '../../../graph/declare.ts';
 export const HEADER_ROW = 1;
 export const FIRST_KPI_ROW = 2;
 export const FIRST_WEEK_COLUMN = 3;
-export const HEADERS = ['KPI', 'Name'] as const;
+const HEADERS = ['KPI', 'Name'] as const;
 
 export const NUMBER_FORMATS: Record<Unit, string> = {
   integer: '0',

@@ -6,6 +6,11 @@ import type { RawCell, RawRange } from './sheet-source.ts';
 
 /** Spreadsheet serial dates count days from 1899-12-30 (Lotus's leap-year bug included). */
 const SERIAL_EPOCH = Temporal.PlainDate.from('1899-12-30');
+
+/** The calendar day of a spreadsheet serial number (a date-time's fraction is dropped). */
+export function fromSerialDate(serial: number): Temporal.PlainDate {
+  return SERIAL_EPOCH.add({ days: Math.floor(serial) });
+}
 /** Serials from 1950 to 2100: a number outside this is not a plausible date. */
 const SERIAL_RANGE = { min: 18264, max: 73051 } as const;
 
@@ -93,7 +98,7 @@ export function cleanDate(cell: RawCell): Temporal.PlainDate {
     if (!Number.isInteger(cell) || cell < SERIAL_RANGE.min || cell > SERIAL_RANGE.max) {
       throw new Error('is not a date serial number between 1950 and 2100');
     }
-    return SERIAL_EPOCH.add({ days: cell });
+    return fromSerialDate(cell);
   }
   if (typeof cell !== 'string') throw new Error('is not a date');
   const text = cell.trim();

@@ -4,7 +4,7 @@ import type { WeekValue } from '../../../graph/declare.ts';
 import { isValidName, kpiNumberLabel } from '../../../graph/ids.ts';
 import type { IsoWeek } from '../../../graph/iso-week.ts';
 
-export const SCORECARD_SCHEMA = 'vl_analytics';
+const SCORECARD_SCHEMA = 'vl_analytics';
 const RANGE_TYPE = 'weekly';
 
 type Db = Kysely<any>;
@@ -23,7 +23,7 @@ export interface ScorecardValue {
   readonly runId: string;
 }
 
-export function scorecardTable(domain: string): string {
+function scorecardTable(domain: string): string {
   if (!isValidName(domain)) throw new Error(`invalid domain name "${domain}"`);
   return `scorecard_${domain}`;
 }

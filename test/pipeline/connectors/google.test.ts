@@ -6,10 +6,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import ExcelJS from 'exceljs';
-import { pino } from 'pino';
 import { IsoWeek } from '../../../graph/iso-week.ts';
 import type { Config } from '../../../pipeline/config.ts';
 import { ConfigError } from '../../../pipeline/config.ts';
@@ -23,6 +21,7 @@ import { statusOf } from '../../../pipeline/summary.ts';
 import { copyNodes } from '../../helpers/cli.ts';
 import { REPO, createEnvironment } from '../../helpers/environment.ts';
 import type { TestEnvironment } from '../../helpers/environment.ts';
+import { capturingLogger } from '../../helpers/log.ts';
 import { SheetsEmulator } from '../../helpers/sheets-emulator.ts';
 
 const ACCOUNT = 'kpi-factory@demo-project.iam.gserviceaccount.com';
@@ -38,18 +37,6 @@ const { privateKey } = generateKeyPairSync('rsa', {
   publicKeyEncoding: { type: 'spki', format: 'pem' },
 });
 const GOOGLE_ENV = { GOOGLE_SERVICE_ACCOUNT_JSON: JSON.stringify({ type: 'service_account', client_email: ACCOUNT, private_key: privateKey }) };
-
-/** A logger whose lines the test can read. */
-function capturingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: pino({ level: 'debug' }, stream), lines };
-}
 
 function googleConfig(base: Config, overrides: Partial<Config> = {}): Config {
   return {
@@ -277,13 +264,16 @@ describe('Google Sheets', () => {
       const report = base.sheets.cs_weekly_report!;
       return { ...base, sheets: { cs_weekly_report: { ...report, google: { spreadsheetId: SOURCE_SHEET, tab: 'Report' } } } };
     };
+    /** The CS weekly report as a shared Google spreadsheet with these data rows under its header. */
+    const emulateReport = (rows: (string | number | null)[][]) => {
+      emulator.addSpreadsheet(SOURCE_SHEET, { sharedWith: [ACCOUNT] });
+      emulator.addTab(SOURCE_SHEET, 'Report');
+      emulator.setCells(SOURCE_SHEET, 'Report', 'A1', [REPORT_HEADER, ...rows]);
+    };
     const kpi16 = (outcome: RunOutcome) => outcome.results.find((result) => result.task.id === `success.kpi16@${WEEK.id}`)!;
 
     test('each kind of dirt is cleaned and the week sums right', async () => {
-      emulator.addSpreadsheet(SOURCE_SHEET, { sharedWith: [ACCOUNT] });
-      emulator.addTab(SOURCE_SHEET, 'Report');
-      emulator.setCells(SOURCE_SHEET, 'Report', 'A1', [
-        REPORT_HEADER,
+      emulateReport([
         ['15/11/2026', ' csm_01 ', 'Client 0001 SL', 40, 'previous Sunday: not this week'],
         ['17/11/2026', 'csm_02', ' Client 0002 SL ', '2', 'dd/mm/yyyy date, number as text'],
         [null, null, null, null, null],
@@ -303,10 +293,7 @@ describe('Google Sheets', () => {
     });
 
     test('an uncleanable cell fails the source with its row; nothing half-read is used', async () => {
-      emulator.addSpreadsheet(SOURCE_SHEET, { sharedWith: [ACCOUNT] });
-      emulator.addTab(SOURCE_SHEET, 'Report');
-      emulator.setCells(SOURCE_SHEET, 'Report', 'A1', [
-        REPORT_HEADER,
+      emulateReport([
         ['17/11/2026', 'csm_02', 'Client 0002 SL', 2, ''],
         ['18/11/2026', 'csm_03', 'Client 0003 SL', 'three', ''],
       ]);

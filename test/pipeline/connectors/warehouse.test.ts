@@ -1,14 +1,13 @@
 /** The warehouse connectors: what both engines must do the same, and what must never leak. */
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { pino } from 'pino';
 import { sql } from 'kysely';
 import { IsoWeek } from '../../../graph/iso-week.ts';
 import { redact } from '../../../pipeline/connectors/warehouse/postgres.ts';
 import { openWarehouse } from '../../../pipeline/connectors/warehouse/warehouse.ts';
 import { runPipeline } from '../../../pipeline/run.ts';
 import { ENGINES, createEnvironment, engineSkipReason } from '../../helpers/environment.ts';
+import { capturingLogger } from '../../helpers/log.ts';
 
 test('a connection URL is logged without its password', () => {
   assert.equal(redact('postgres://kpi:hunter2@db.internal:5432/analytics'), 'postgres://kpi:***@db.internal:5432/analytics');
@@ -23,8 +22,7 @@ for (const engine of ENGINES) {
       const password = 'never-log-this-password';
       const env = engine === 'postgres' ? withPassword(environment.config.databaseUrl!, password) : undefined;
       const config = env ? { ...environment.config, databaseUrl: env } : environment.config;
-      const lines: string[] = [];
-      const log = pino({ level: 'debug' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+      const { log, lines } = capturingLogger();
       try {
         for (let run = 0; run < 2; run++) {
           const outcome = await runPipeline({ config, log, concurrency: 2, command: 'test', select: ['success.kpi06'], exclude: [], weeks: [IsoWeek.parse('2026-W20')], force: true });
@@ -41,7 +39,7 @@ for (const engine of ENGINES) {
           await warehouse.close();
         }
         assert.ok(lines.length > 0);
-        assert.ok(!lines.join('').includes(password), 'the password never reaches the log');
+        assert.ok(!JSON.stringify(lines).includes(password), 'the password never reaches the log');
       } finally {
         await environment.cleanup();
       }

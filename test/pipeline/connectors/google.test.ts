@@ -15,7 +15,7 @@ import { serviceAccountFromEnv } from '../../../pipeline/connectors/google/crede
 import { createConnectors } from '../../../pipeline/connectors/factory.ts';
 import { loadProject } from '../../../pipeline/project.ts';
 import { runPipeline } from '../../../pipeline/run.ts';
-import type { RunOutcome } from '../../../pipeline/run.ts';
+import type { RunOptions, RunOutcome } from '../../../pipeline/run.ts';
 import { checkSheets } from '../../../pipeline/sheets-check.ts';
 import { statusOf } from '../../../pipeline/summary.ts';
 import { copyNodes } from '../../helpers/cli.ts';
@@ -69,8 +69,21 @@ describe('Google Sheets', () => {
   });
   afterEach(() => emulator.uninstall());
 
-  const run = (config: Config, log = capturingLogger().log, select = ['success.*']): Promise<RunOutcome> =>
-    runPipeline({ config, log, concurrency: 4, command: 'test', select, exclude: [], weeks: [WEEK], nodesDir: nodes, env: GOOGLE_ENV, force: true });
+  /** A forced run of the success domain for WEEK with Google credentials, unless `options` says otherwise. */
+  const run = (config: Config, options: Partial<RunOptions> = {}): Promise<RunOutcome> =>
+    runPipeline({
+      config,
+      log: capturingLogger().log,
+      concurrency: 4,
+      command: 'test',
+      select: ['success.*'],
+      exclude: [],
+      weeks: [WEEK],
+      nodesDir: nodes,
+      env: GOOGLE_ENV,
+      force: true,
+      ...options,
+    });
 
   test('publishes into a sheet with earlier weeks, manual rows and notes, touching nothing else', async () => {
     emulator.addTab(SUCCESS_SHEET, 'sc2026', { rowCount: 20, columnCount: 6, frozenRowCount: 1 });
@@ -114,17 +127,7 @@ describe('Google Sheets', () => {
     assert.equal((await run(googleConfig(environment.config))).status, 'succeeded');
     const [tab] = emulator.tabs(SUCCESS_SHEET);
     assert.deepEqual([tab?.title, tab?.frozenRowCount, tab?.frozenColumnCount], ['sc2026', 1, 2]);
-    const older = await runPipeline({
-      config: googleConfig(environment.config),
-      log: capturingLogger().log,
-      concurrency: 2,
-      command: 'test',
-      select: ['success.publish'],
-      exclude: [],
-      weeks: [IsoWeek.parse('2026-W45')],
-      nodesDir: nodes,
-      env: GOOGLE_ENV,
-    });
+    const older = await run(googleConfig(environment.config), { concurrency: 2, select: ['success.publish'], weeks: [IsoWeek.parse('2026-W45')], force: false });
     assert.equal(older.status, 'succeeded');
     assert.deepEqual(emulator.grid(SUCCESS_SHEET, 'sc2026')[0], ['KPI', 'Name', '2026-11-08', '2026-11-22']);
   });
@@ -143,16 +146,11 @@ describe('Google Sheets', () => {
         );
       }
       const start = emulator.requests.length;
-      const outcome = await runPipeline({
-        config: googleConfig(environment.config),
-        log: capturingLogger().log,
-        concurrency: 4,
-        command: 'test',
+      const outcome = await run(googleConfig(environment.config), {
         select: ['calendar.*'],
-        exclude: [],
         weeks: [IsoWeek.parse(`2026-W${String(10 + size).padStart(2, '0')}`)],
         nodesDir: folder,
-        env: GOOGLE_ENV,
+        force: false,
       });
       await rm(folder, { recursive: true, force: true });
       assert.equal(outcome.status, 'succeeded');
@@ -167,7 +165,7 @@ describe('Google Sheets', () => {
     emulator.addTab(SUCCESS_SHEET, 'sc2026');
     emulator.failNext(1, 429, { method: 'POST', pathIncludes: ':batchUpdate' });
     const { log, lines } = capturingLogger();
-    const outcome = await run(googleConfig(environment.config), log);
+    const outcome = await run(googleConfig(environment.config), { log });
     assert.equal(outcome.status, 'succeeded');
     const retries = lines.filter((line) => typeof line.msg === 'string' && line.msg.includes('transient Google Sheets error, retrying'));
     assert.equal(retries.length, 1);
@@ -182,7 +180,7 @@ describe('Google Sheets', () => {
     emulator.addSpreadsheet(SUCCESS_SHEET, { sharedWith: ['someone-else@example.com'] });
     emulator.addSpreadsheet(CALENDAR_SHEET, { sharedWith: [ACCOUNT] });
     const { log, lines } = capturingLogger();
-    const outcome = await run(googleConfig(environment.config), log, ['success.*', 'calendar.*']);
+    const outcome = await run(googleConfig(environment.config), { log, select: ['success.*', 'calendar.*'] });
     assert.equal(outcome.status, 'failed');
     const publish = outcome.results.find((result) => result.task.id === `success.publish@${WEEK.id}`)!;
     assert.equal(publish.status, 'failed');
@@ -213,7 +211,7 @@ describe('Google Sheets', () => {
       `import { defineKpi } from 'kpi-factory';\nexport default defineKpi({ domain: 'calendar', number: 1, name: 'Maybe', unit: 'integer', inputs: {}, compute: () => ${value} });\n`;
     const publish = async () => {
       const { log, lines } = capturingLogger();
-      const outcome = await runPipeline({ config: googleConfig(environment.config), log, concurrency: 2, command: 'test', select: ['calendar.*'], exclude: [], weeks: [WEEK], nodesDir: folder, env: GOOGLE_ENV });
+      const outcome = await run(googleConfig(environment.config), { log, concurrency: 2, select: ['calendar.*'], nodesDir: folder, force: false });
       assert.equal(outcome.status, 'succeeded');
       return lines;
     };
@@ -232,18 +230,7 @@ describe('Google Sheets', () => {
   });
 
   test('local workbook and Google sheet get identical grids for the same week', async () => {
-    const local = await runPipeline({
-      config: googleConfig(environment.config),
-      log: capturingLogger().log,
-      concurrency: 4,
-      command: 'test',
-      select: ['success.*'],
-      exclude: [],
-      weeks: [WEEK],
-      nodesDir: nodes,
-      env: {},
-      force: true,
-    });
+    const local = await run(googleConfig(environment.config), { env: {} });
     assert.equal(local.status, 'succeeded');
     assert.equal((await run(googleConfig(environment.config))).status, 'succeeded');
     const workbook = new ExcelJS.Workbook();

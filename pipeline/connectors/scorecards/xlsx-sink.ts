@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { FIRST_WEEK_COLUMN, HEADER_ROW, planWeekColumn } from './layout.ts';
 import type { TabSnapshot } from './layout.ts';
@@ -13,8 +14,7 @@ export function xlsxSink(dir: string): ScorecardSink {
     destination: (domain) => `workbook ${fileOf(domain)}${existsSync(fileOf(domain)) ? '' : ' (missing)'}`,
     async publish(domain, tab, column): Promise<PublishReport> {
       const file = fileOf(domain);
-      const workbook = new ExcelJS.Workbook();
-      if (existsSync(file)) await workbook.xlsx.readFile(file);
+      const workbook = await readWorkbook(file);
       const sheet = workbook.getWorksheet(tab) ?? workbook.addWorksheet(tab);
 
       const plan = planWeekColumn(snapshot(sheet), column);
@@ -27,11 +27,7 @@ export function xlsxSink(dir: string): ScorecardSink {
       }
       sheet.views = [{ state: 'frozen', xSplit: FIRST_WEEK_COLUMN - 1, ySplit: HEADER_ROW }];
 
-      await mkdir(dir, { recursive: true });
-      // Write beside and rename, so a crash never leaves a half-written workbook.
-      const partial = `${file}.partial`;
-      await workbook.xlsx.writeFile(partial);
-      await rename(partial, file);
+      await writeWorkbook(workbook, file);
       return {
         location: file,
         tab,
@@ -41,6 +37,39 @@ export function xlsxSink(dir: string): ScorecardSink {
       };
     },
   };
+}
+
+/** The workbook at `file`, or a new one when there is none; one clear error when it cannot be read. */
+async function readWorkbook(file: string): Promise<ExcelJS.Workbook> {
+  const workbook = new ExcelJS.Workbook();
+  if (!existsSync(file)) return workbook;
+  try {
+    await workbook.xlsx.readFile(file);
+  } catch (error) {
+    const backup = existsSync(backupOf(file)) ? `restore the last good copy (mv ${backupOf(file)} ${file}) or ` : '';
+    throw new Error(`${file} cannot be read as a workbook (${(error as Error).message}): ${backup}move it away to start a new one`, { cause: error });
+  }
+  return workbook;
+}
+
+const backupOf = (file: string) => `${file}.bak`;
+
+/**
+ * Writes to a temporary file of its own beside the workbook and renames it into place, so a
+ * crash or another writer never leaves a half-written workbook; the previous one is kept as
+ * `<file>.bak`.
+ */
+async function writeWorkbook(workbook: ExcelJS.Workbook, file: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await workbook.xlsx.writeFile(temporary);
+    if (existsSync(file)) await copyFile(file, backupOf(file));
+    await rename(temporary, file);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
 }
 
 function snapshot(sheet: ExcelJS.Worksheet): TabSnapshot {

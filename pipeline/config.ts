@@ -95,6 +95,17 @@ const configSchema = z.object({
       retry: retryPolicy({ attempts: 3, baseDelayMs: 250, maxDelayMs: 5000 }),
     })
     .prefault({}),
+  /** Alerts: a webhook (Slack-compatible) told how runs end. */
+  notify: z
+    .object({
+      /** The environment variable holding the webhook's URL (a URL is a secret: it never goes in the file). */
+      webhookEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'webhookEnv names an environment variable, e.g. KPI_WEBHOOK_URL'),
+      /** Which outcomes are sent: failures (failed or interrupted runs) by default, successes too on request. */
+      on: z.array(z.enum(['failure', 'success'])).default(['failure']),
+      timeoutSeconds: z.number().positive().default(10),
+      retry: retryPolicy({ attempts: 3, baseDelayMs: 1000, maxDelayMs: 8000 }),
+    })
+    .optional(),
   google: z
     .object({
       /** Google Sheets calls in flight at once across the run (the API's quota is per minute and per user). */
@@ -112,6 +123,7 @@ export const WEEKDAY_NUMBERS: Record<WeekCutoff['day'], number> = Object.fromEnt
 >;
 export type SheetSourceConfig = z.infer<typeof sheetSource>;
 export type GoogleRange = z.infer<typeof googleRange>;
+export type NotifyConfig = NonNullable<z.infer<typeof configSchema>['notify']>;
 
 export interface Config extends z.infer<typeof configSchema> {
   /** Absolute paths, resolved against the configuration file's folder. */

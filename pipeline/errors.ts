@@ -1,3 +1,5 @@
+import { scrubSecrets } from './secrets.ts';
+
 /** Anything thrown, as an Error; a non-Error becomes the `cause` of one. */
 export function coerceError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
@@ -13,7 +15,8 @@ export class NodeError extends Error {
     readonly file: string | undefined,
     cause: Error,
   ) {
-    super(`${taskId}${file ? ` (${file})` : ''}: ${cause.message}`, { cause });
+    // The message reaches the summary, the ledger and alerts: no credential a driver or a KPI put in it.
+    super(`${taskId}${file ? ` (${file})` : ''}: ${scrubSecrets(cause.message)}`, { cause });
     this.name = 'NodeError';
   }
 }

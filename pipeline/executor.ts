@@ -31,6 +31,8 @@ export interface ExecuteOptions<V> {
   readonly concurrency: number;
   /** Pools a task must also get a slot in, besides the global limit. */
   poolsOf?(task: Task): readonly Pool[];
+  /** Told just before a task runs (not for tasks blocked or skipped by an interrupt). */
+  started?(task: Task): void;
   /** Runs one task; what it resolves to is the task's value, what it throws fails it. */
   run(task: Task, signal: AbortSignal): Promise<V>;
   /**
@@ -108,6 +110,7 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
     const timing = () => ({ startedAt, finishedAt: Temporal.Now.instant(), durationMs: performance.now() - start });
     try {
       signal.throwIfAborted();
+      options.started?.(task);
       const value = await options.run(task, signal);
       return settle({ task, status: 'succeeded', value, ...timing() });
     } catch (error) {

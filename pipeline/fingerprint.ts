@@ -116,7 +116,7 @@ export interface Staleness {
 
 /** Why a node must run again; empty when it is fresh. */
 export function staleReasons(current: Fingerprint, history: History | undefined, staleness: Staleness = {}): string[] {
-  const lastFailed = history?.lastStatus === 'failed' || history?.lastStatus === 'blocked' ? `last run ${history.lastStatus}` : undefined;
+  const lastFailed = ['failed', 'blocked', 'abandoned'].includes(history?.lastStatus ?? '') ? `last run ${history!.lastStatus}` : undefined;
   if (staleness.forced) return [lastFailed ? `${staleness.forced} (${lastFailed})` : staleness.forced];
   const success = history?.lastSuccess;
   if (!success) return [lastFailed ?? 'never run'];

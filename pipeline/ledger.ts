@@ -7,7 +7,7 @@ import type { Fingerprint, History } from './fingerprint.ts';
 
 type Db = Kysely<any>;
 
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'abandoned';
 
 export interface RunRecord {
   readonly runId: string;
@@ -41,20 +41,57 @@ export function newRunId(now: Temporal.Instant = Temporal.Now.instant()): string
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function startRun(db: Db, run: RunRecord): Promise<void> {
-  await db
-    .insertInto('kpi_ledger.runs')
-    .values({
-      run_id: run.runId,
-      command: run.command,
-      selection: run.selection,
-      weeks: run.weeks,
-      concurrency: run.concurrency,
-      code_version: run.codeVersion ?? null,
-      status: 'running',
-      started_at: Temporal.Now.instant().toString(),
-    })
-    .execute();
+/** Planned tasks are inserted this many to a statement (PostgreSQL takes at most 65,535 parameters). */
+const PENDING_BATCH = 2000;
+
+/** Records a run as `running`, with every task it plans `pending`, in one transaction. */
+export async function startRun(db: Db, run: RunRecord, tasks: readonly { taskId: string; nodeId: string; week?: string }[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('kpi_ledger.runs')
+      .values({
+        run_id: run.runId,
+        command: run.command,
+        selection: run.selection,
+        weeks: run.weeks,
+        concurrency: run.concurrency,
+        code_version: run.codeVersion ?? null,
+        status: 'running',
+        started_at: Temporal.Now.instant().toString(),
+      })
+      .execute();
+    for (let start = 0; start < tasks.length; start += PENDING_BATCH) {
+      await trx
+        .insertInto('kpi_ledger.node_runs')
+        .values(tasks.slice(start, start + PENDING_BATCH).map((task) => ({ run_id: run.runId, task_id: task.taskId, node_id: task.nodeId, iso_week: task.week ?? null, status: 'pending' })))
+        .execute();
+    }
+  });
+}
+
+/**
+ * Runs left `running` by a process that is gone (the caller holds the warehouse lock, so no
+ * other run is alive): recorded `abandoned`, with their pending tasks, so `retry` can pick
+ * them up. Returns them.
+ */
+export async function recordAbandonedRuns(db: Db, currentRunId: string): Promise<{ run_id: string; command: string; started_at: string }[]> {
+  return db.transaction().execute(async (trx) => {
+    const runs: { run_id: string; command: string; started_at: unknown }[] = await trx
+      .updateTable('kpi_ledger.runs')
+      .set({ status: 'abandoned', finished_at: Temporal.Now.instant().toString() })
+      .where('status', '=', 'running')
+      .where('run_id', '<>', currentRunId)
+      .returning(['run_id', 'command', 'started_at'])
+      .execute();
+    if (runs.length === 0) return [];
+    await trx
+      .updateTable('kpi_ledger.node_runs')
+      .set({ status: 'abandoned', error: 'the run was abandoned: its process stopped before this task finished' })
+      .where('run_id', 'in', runs.map((run) => run.run_id))
+      .where('status', '=', 'pending')
+      .execute();
+    return runs.map((run) => ({ run_id: run.run_id, command: run.command, started_at: new Date(run.started_at as string).toISOString() }));
+  });
 }
 
 export async function finishRun(db: Db, runId: string, status: RunStatus): Promise<void> {
@@ -65,26 +102,31 @@ export async function finishRun(db: Db, runId: string, status: RunStatus): Promi
     .execute();
 }
 
-/** One node-run. Call it in the transaction that writes the node's value, so both land or neither. */
+/**
+ * One node-run, replacing the task's `pending` row. Call it in the transaction that writes the
+ * node's value, so both land or neither.
+ */
 export async function recordNodeRun(db: Db, record: NodeRunRecord): Promise<void> {
+  const row = {
+    run_id: record.runId,
+    task_id: record.taskId,
+    node_id: record.nodeId,
+    iso_week: record.week ?? null,
+    status: record.status,
+    attempt: record.attempt ?? 1,
+    started_at: record.startedAt?.toString() ?? null,
+    finished_at: record.finishedAt?.toString() ?? null,
+    duration_ms: record.durationMs === undefined ? null : Math.round(record.durationMs),
+    value: record.value ?? null,
+    error: record.error ?? null,
+    fingerprint: record.fingerprint ? fingerprintHash(record.fingerprint) : null,
+    fingerprint_parts: record.fingerprint ? JSON.stringify(record.fingerprint) : null,
+    reason: record.reason ?? null,
+  };
   await db
     .insertInto('kpi_ledger.node_runs')
-    .values({
-      run_id: record.runId,
-      task_id: record.taskId,
-      node_id: record.nodeId,
-      iso_week: record.week ?? null,
-      status: record.status,
-      attempt: record.attempt ?? 1,
-      started_at: record.startedAt?.toString() ?? null,
-      finished_at: record.finishedAt?.toString() ?? null,
-      duration_ms: record.durationMs === undefined ? null : Math.round(record.durationMs),
-      value: record.value ?? null,
-      error: record.error ?? null,
-      fingerprint: record.fingerprint ? fingerprintHash(record.fingerprint) : null,
-      fingerprint_parts: record.fingerprint ? JSON.stringify(record.fingerprint) : null,
-      reason: record.reason ?? null,
-    })
+    .values(row)
+    .onConflict((conflict) => conflict.columns(['run_id', 'task_id']).doUpdateSet(row))
     .execute();
 }
 
@@ -106,6 +148,7 @@ export async function loadHistory(db: Db, taskIds: readonly string[]): Promise<M
     .distinctOn('task_id')
     .select(['task_id', 'status'])
     .where('task_id', 'in', taskIds)
+    .where('status', '<>', 'pending')
     .orderBy('task_id')
     .orderBy('seq', 'desc')
     .execute();
@@ -125,13 +168,13 @@ export async function findRun(db: Db, runId?: string): Promise<{ run_id: string;
   return query.executeTakeFirst();
 }
 
-/** Failed and blocked node-runs of a run: what `retry` reruns. */
+/** Failed, blocked and abandoned node-runs of a run: what `retry` reruns. */
 export async function unfinishedNodeRuns(db: Db, runId: string): Promise<{ node_id: string; iso_week: string | null; status: string }[]> {
   return db
     .selectFrom('kpi_ledger.node_runs')
     .select(['node_id', 'iso_week', 'status'])
     .where('run_id', '=', runId)
-    .where('status', 'in', ['failed', 'blocked'])
+    .where('status', 'in', ['failed', 'blocked', 'abandoned'])
     .orderBy('seq')
     .execute();
 }
@@ -159,6 +202,7 @@ export async function latestNodeRuns(db: Db, timeZone: string): Promise<NodeRunR
     .selectFrom('kpi_ledger.node_runs')
     .distinctOn('node_id')
     .select([...NODE_RUN_COLUMNS, localTime('finished_at', timeZone).as('finished_at')])
+    .where('status', '<>', 'pending')
     .orderBy('node_id')
     .orderBy('seq', 'desc')
     .execute();
@@ -186,6 +230,7 @@ export interface RunRow {
   readonly fresh: number;
   readonly failed: number;
   readonly blocked: number;
+  readonly abandoned: number;
 }
 
 /** Runs, newest first, with their node-run counts. */
@@ -197,7 +242,8 @@ export async function runHistory(db: Db, limit: number, timeZone: string): Promi
            count(*) filter (where n.status = 'succeeded' and n.iso_week is not null)::int as computed,
            count(*) filter (where n.status = 'fresh')::int as fresh,
            count(*) filter (where n.status = 'failed')::int as failed,
-           count(*) filter (where n.status = 'blocked')::int as blocked
+           count(*) filter (where n.status = 'blocked')::int as blocked,
+           count(*) filter (where n.status = 'abandoned')::int as abandoned
     from kpi_ledger.runs r left join kpi_ledger.node_runs n on n.run_id = r.run_id
     group by r.run_id order by r.started_at desc limit ${limit}`.execute(db);
   return result.rows;

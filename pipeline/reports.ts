@@ -19,10 +19,10 @@ export function formatNodeRuns(rows: readonly NodeRunRow[], kind: 'status' | 'hi
   return lines.join('\n');
 }
 
-export function formatRuns(rows: readonly RunRow[]): string {
+export function formatRuns(rows: readonly (RunRow & { readonly log: string })[]): string {
   if (rows.length === 0) return 'no run yet';
   return table(
-    ['run', 'started', 'status', 'seconds', 'computed', 'fresh', 'failed', 'blocked', 'command'],
+    ['run', 'started', 'status', 'seconds', 'computed', 'fresh', 'failed', 'blocked', 'abandoned', 'command', 'log'],
     rows.map((row) => [
       row.run_id,
       row.started_at,
@@ -32,7 +32,9 @@ export function formatRuns(rows: readonly RunRow[]): string {
       String(row.fresh),
       String(row.failed),
       String(row.blocked),
+      String(row.abandoned),
       row.command,
+      row.log,
     ]),
   ).join('\n');
 }

@@ -15,7 +15,11 @@ import { execute } from './executor.ts';
 import type { TaskResult } from './executor.ts';
 import { Freshness, predictFreshness } from './freshness.ts';
 import type { Prediction } from './freshness.ts';
-import { findRun, finishRun, loadHistory, newRunId, recordNodeRun, startRun, unfinishedNodeRuns } from './ledger.ts';
+import { acquireWarehouseLock } from './engine/warehouse-lock.ts';
+import type { LockRequest } from './engine/warehouse-lock.ts';
+import { now, taskFinished, tally } from './engine/run-events.ts';
+import type { RunEventListener } from './engine/run-events.ts';
+import { findRun, finishRun, loadHistory, newRunId, recordAbandonedRuns, recordNodeRun, startRun, unfinishedNodeRuns } from './ledger.ts';
 import type { NodeRunRecord } from './ledger.ts';
 import type { Logger } from './log.ts';
 import { defaultScorecardName, loadProject, publishOf } from './project.ts';
@@ -34,8 +38,6 @@ export interface Selection {
   readonly only?: readonly { readonly nodeId: string; readonly week: IsoWeek }[];
   /** Rerun even what is fresh: every selected node (`true`) or those a selector picks. */
   readonly force?: boolean | readonly string[];
-  /** The reason recorded for forced tasks; default `forced`. */
-  readonly forceReason?: string;
 }
 
 export interface SessionOptions extends Selection {
@@ -55,6 +57,23 @@ export interface RunOptions extends SessionOptions {
   readonly stop?: AbortSignal;
   /** Aborted: cancel running tasks too. */
   readonly signal?: AbortSignal;
+  /** When another run holds the warehouse: seconds to wait for it (`true`: as long as it takes); default fail at once. */
+  readonly wait?: number | true;
+  /** The run's id, when the caller needs it before the run starts. */
+  readonly runId?: string;
+  /** The project as validateSelection returned it, so it is not loaded twice. */
+  readonly project?: Project;
+  /** Told of every event of the run (see engine/run-events.ts). */
+  readonly onEvent?: RunEventListener;
+  /** Where this run's log file is, for the events. */
+  readonly logFile?: string;
+  /** Rerun the failed, blocked and abandoned tasks of this run (default the latest), forced (reason `retry`), instead of the selection. */
+  readonly retry?: { readonly runId?: string };
+}
+
+export interface RetriedRun {
+  readonly run_id: string;
+  readonly status: string;
 }
 
 export interface RunOutcome {
@@ -62,6 +81,8 @@ export interface RunOutcome {
   readonly status: 'succeeded' | 'failed';
   readonly tasks: TaskGraph;
   readonly results: readonly TaskResult<TaskValue>[];
+  /** For a retry: the run whose unfinished tasks were rerun (none when `tasks` is empty). */
+  readonly retried?: RetriedRun;
 }
 
 /** `--target X` means `+X`: the node and everything it needs. */
@@ -86,17 +107,30 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/**
- * Validates the declarations and the selection (throwing before anything is opened), then
- * opens the warehouse and plans the selection against what it holds.
- */
-async function openSession(options: SessionOptions): Promise<Session> {
-  const project = await loadProject(options.config, options.nodesDir);
+/** The selected and forced node ids; throws SelectorError before anything is opened. */
+function resolveSelection(project: Project, options: Selection): { selected: Set<string>; forced: Set<string> } {
   const selected = selectFrom(project, options);
   const forced = options.force === true ? selected : Array.isArray(options.force) ? selectNodes(project.graph, options.force) : new Set<string>();
+  return { selected, forced };
+}
+
+/**
+ * Opens the warehouse and plans the selection against what it holds. `beforePlanning` runs
+ * on the open warehouse first (a run records abandoned runs there and finds what to retry).
+ */
+async function openSession(
+  options: SessionOptions,
+  project: Project,
+  beforePlanning?: (warehouse: Warehouse) => Promise<{ retry?: Selection['only'] }>,
+): Promise<Session> {
+  const { selected, forced } = resolveSelection(project, options);
   const connectors = await createConnectors(options.config, options.log, options.env);
   const warehouse = await openWarehouse(options.config, options.log);
   try {
+    const { retry } = (await beforePlanning?.(warehouse)) ?? {};
+    const only = retry ?? options.only;
+    // Asked for explicitly: what failed or was blocked runs even if nothing changed since.
+    for (const task of retry ?? []) forced.add(task.nodeId);
     const stored = new Set<string>();
     for (const domain of project.domains) {
       await ensureScorecardTable(warehouse.db, domain);
@@ -113,7 +147,7 @@ async function openSession(options: SessionOptions): Promise<Session> {
       weeks: options.weeks,
       isStored,
       ...(firstWeek ? { firstWeek } : {}),
-      ...(options.only ? { only: options.only } : {}),
+      ...(only ? { only } : {}),
     });
     const sources = new Sources(options.config, warehouse, connectors.sheets);
     const freshness = new Freshness({
@@ -123,7 +157,7 @@ async function openSession(options: SessionOptions): Promise<Session> {
       sources,
       history: await loadHistory(warehouse.db, tasks.nodes()),
       isStored,
-      isForced: (task: Task) => (forced.has(task.node.id) ? (options.forceReason ?? 'forced') : undefined),
+      isForced: (task: Task) => (forced.has(task.node.id) ? (retry ? 'retry' : 'forced') : undefined),
       destinationOf: (domain) => connectors.sinkFor(domain).destination(domain),
     });
     return { project, warehouse, tasks, sources, freshness, connectors, close: () => warehouse.close() };
@@ -133,25 +167,84 @@ async function openSession(options: SessionOptions): Promise<Session> {
   }
 }
 
-/** The plan with each task's predicted freshness, for `plan`. */
-export async function explainPlan(options: SessionOptions): Promise<{ project: Project; tasks: TaskGraph; predictions: Map<string, Prediction> }> {
-  const session = await openSession(options);
+/**
+ * Holds the warehouse lock for the time of `work`: exclusively for a run; for a reader only
+ * where the warehouse is embedded (one process per store).
+ */
+export async function holdingWarehouse<T>(config: Config, request: Omit<LockRequest, 'runId' | 'command'> & { runId?: string; command?: string }, work: () => Promise<T>): Promise<T> {
+  const lock = await acquireWarehouseLock(config, { runId: 'read', command: process.argv.slice(2).join(' '), ...request });
   try {
-    return { project: session.project, tasks: session.tasks, predictions: await predictFreshness(session.tasks, session.freshness) };
+    return await work();
   } finally {
-    await session.close();
+    await lock.release();
   }
 }
 
+/** The validated project of a selection: declaration and selector errors throw here, before anything is opened or written. */
+export async function validateSelection(options: Pick<SessionOptions, 'config' | 'nodesDir'> & Selection): Promise<Project> {
+  const project = await loadProject(options.config, options.nodesDir);
+  resolveSelection(project, options);
+  return project;
+}
+
+/** The plan with each task's predicted freshness, for `plan`. */
+export async function explainPlan(options: SessionOptions): Promise<{ project: Project; tasks: TaskGraph; predictions: Map<string, Prediction> }> {
+  const project = await loadProject(options.config, options.nodesDir);
+  resolveSelection(project, options); // selector errors before waiting on anything
+  return holdingWarehouse(options.config, { purpose: 'read', log: options.log }, async () => {
+    const session = await openSession(options, project);
+    try {
+      return { project, tasks: session.tasks, predictions: await predictFreshness(session.tasks, session.freshness) };
+    } finally {
+      await session.close();
+    }
+  });
+}
+
 /**
- * A whole run: validate, plan, execute, and record every node-run in the ledger. Declaration
- * and selector errors throw before anything is written; node failures are results.
+ * A whole run: validate, take the warehouse lock, plan, execute, and record every node-run in
+ * the ledger. Declaration and selector errors throw before anything is written; node failures
+ * are results. With `retry`, the tasks are the failed, blocked and abandoned ones of that run.
  */
 export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
-  const runId = newRunId();
+  const runId = options.runId ?? newRunId();
   const log = options.log.child({ run: runId });
-  const session = await openSession({ ...options, log });
-  const { project, warehouse, tasks } = session;
+  const project = options.project ?? (await validateSelection(options));
+  const lock = await acquireWarehouseLock(options.config, {
+    runId,
+    command: options.command,
+    purpose: 'run',
+    log,
+    ...(options.wait !== undefined ? { wait: options.wait } : {}),
+    ...(options.stop ? { signal: options.stop } : {}),
+  });
+  try {
+    return await runHoldingLock(runId, { ...options, log }, project);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runHoldingLock(runId: string, options: RunOptions, project: Project): Promise<RunOutcome> {
+  const { log } = options;
+  let retried: RetriedRun | undefined;
+  const session = await openSession(options, project, async (warehouse) => {
+    for (const abandoned of await recordAbandonedRuns(warehouse.db, runId)) {
+      log.warn(
+        { abandoned: abandoned.run_id },
+        `run ${abandoned.run_id} (\`${abandoned.command}\`, started ${abandoned.started_at}) stopped without finishing: recorded abandoned; \`retry ${abandoned.run_id}\` reruns what it left`,
+      );
+    }
+    if (!options.retry) return {};
+    const found = await retryTasks(warehouse, project, options.retry.runId);
+    retried = found.run;
+    return { retry: found.only };
+  });
+  if (retried && session.tasks.order === 0) {
+    await session.close();
+    return { runId, status: 'succeeded', tasks: session.tasks, results: [], retried };
+  }
+  const { warehouse, tasks } = session;
   const runner = new TaskRunner({
     config: options.config,
     graph: project.graph,
@@ -170,23 +263,53 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
       weeks: [...new Set(tasks.mapNodes((_id, task) => task.week?.id).filter((week) => week !== undefined))].sort().join(','),
       concurrency: options.concurrency,
       codeVersion: await codeVersion(options.config.paths.root),
-    });
+    }, tasks.mapNodes((id, task) => ({ taskId: id, nodeId: task.node.id, ...(task.week ? { week: task.week.id } : {}) })));
     log.info({ tasks: tasks.order, warehouse: warehouse.location }, `run ${runId}: ${tasks.order} tasks`);
+    const emit: RunEventListener = options.onEvent ?? (() => undefined);
+    const started = performance.now();
+    emit({
+      event: 'run started',
+      runId,
+      command: options.command,
+      tasks: tasks.order,
+      weeks: [...new Set(tasks.mapNodes((_id, task) => task.week?.id).filter((week) => week !== undefined))].sort(),
+      ...(options.logFile ? { logFile: options.logFile } : {}),
+      at: now(),
+    });
 
-    const ledger = runRecorder({ warehouse, project, runId, printDate, log, attemptsOf: (taskId) => runner.attemptsOf(taskId) });
+    const ledger = runRecorder({ warehouse, project, runId, printDate, attemptsOf: (taskId) => runner.attemptsOf(taskId) });
+    const told = new Set<string>();
+    const tell = (result: TaskResult<TaskValue>) => {
+      told.add(result.task.id);
+      emit(taskFinished(runId, result));
+    };
     const results = await execute<TaskValue>(tasks, {
       concurrency: options.concurrency,
       poolsOf: (task) => session.connectors.poolsOf(task),
       ...(options.stop ? { stop: options.stop } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      started: (task) => emit({ event: 'task started', runId, task: task.id, node: task.node.id, week: task.week?.id ?? null, at: now() }),
       run: (task, signal) => runner.run(task, signal),
-      settle: (result) => ledger.settle(result),
+      settle: async (result) => {
+        await ledger.settle(result);
+        tell(result);
+      },
     });
     await ledger.recordUnsettled(results.values());
+    for (const result of results.values()) if (!told.has(result.task.id)) tell(result);
     const status = [...results.values()].every((result) => result.status === 'succeeded') ? 'succeeded' : 'failed';
     const interrupted = options.stop?.aborted === true || options.signal?.aborted === true;
     await finishRun(warehouse.db, runId, interrupted ? 'interrupted' : status);
-    return { runId, status, tasks, results: [...results.values()] };
+    emit({
+      event: 'run finished',
+      runId,
+      status: interrupted ? 'interrupted' : status,
+      ...tally(results.values()),
+      durationMs: Math.round(performance.now() - started),
+      ...(options.logFile ? { logFile: options.logFile } : {}),
+      at: now(),
+    });
+    return { runId, status, tasks, results: [...results.values()], ...(retried ? { retried } : {}) };
   } finally {
     await runner.close();
     await session.close();
@@ -198,7 +321,6 @@ interface RecorderContext {
   readonly project: Project;
   readonly runId: string;
   readonly printDate: string;
-  readonly log: Logger;
   attemptsOf(taskId: string): number;
 }
 
@@ -207,7 +329,7 @@ interface RecorderContext {
  * entry in one transaction, so that both land or neither does.
  */
 function runRecorder(context: RecorderContext) {
-  const { warehouse, project, runId, printDate, log } = context;
+  const { warehouse, project, runId, printDate } = context;
   const settled = new Set<string>();
   const baseOf = (result: TaskResult<TaskValue>): NodeRunRecord => ({
     runId,
@@ -229,7 +351,6 @@ function runRecorder(context: RecorderContext) {
       const base = baseOf(result);
       if (result.status === 'blocked') return recordNodeRun(warehouse.db, blocked(result));
       if (result.status === 'failed') {
-        log.error({ node: task.node.id, week: task.week?.id }, result.error?.message ?? 'failed');
         return recordNodeRun(warehouse.db, { ...base, status: 'failed', error: result.error?.message ?? 'failed' });
       }
       if (value === undefined || value.kind === 'source') return recordNodeRun(warehouse.db, base);
@@ -257,7 +378,6 @@ function runRecorder(context: RecorderContext) {
         });
         await recordNodeRun(trx, { ...ran, value: value.value });
       });
-      log.info({ node: task.node.id, week: week.id, value: value.value, reasons: value.reasons, ms: Math.round(result.durationMs ?? 0) }, 'stored');
     },
 
     /** Descendants of a failed or interrupted task never reach `settle`: record them too. */
@@ -270,25 +390,15 @@ function runRecorder(context: RecorderContext) {
 }
 
 /**
- * The failed and blocked node-weeks of a run (default: the latest), to run again with the
- * current code. Nodes that no longer exist are left out.
+ * The failed, blocked and abandoned node-weeks of a run (default: the latest before this one),
+ * to run again with the current code. Nodes that no longer exist are left out.
  */
-export async function retryTasks(
-  config: Config,
-  project: Project,
-  log: Logger,
-  runId?: string,
-): Promise<{ run: { run_id: string; status: string }; only: { nodeId: string; week: IsoWeek }[] }> {
-  const warehouse = await openWarehouse(config, log);
-  try {
-    const run = await findRun(warehouse.db, runId);
-    if (!run) throw new SelectorError(runId === undefined ? 'there is no run to retry yet' : `there is no run ${runId}`);
-    const unfinished = await unfinishedNodeRuns(warehouse.db, run.run_id);
-    const only = unfinished.flatMap((row) =>
-      row.iso_week !== null && project.graph.hasNode(row.node_id) ? [{ nodeId: row.node_id, week: IsoWeek.parse(row.iso_week) }] : [],
-    );
-    return { run, only };
-  } finally {
-    await warehouse.close();
-  }
+async function retryTasks(warehouse: Warehouse, project: Project, runId?: string): Promise<{ run: RetriedRun; only: { nodeId: string; week: IsoWeek }[] }> {
+  const run = await findRun(warehouse.db, runId);
+  if (!run) throw new SelectorError(runId === undefined ? 'there is no run to retry yet' : `there is no run ${runId}`);
+  const unfinished = await unfinishedNodeRuns(warehouse.db, run.run_id);
+  const only = unfinished.flatMap((row) =>
+    row.iso_week !== null && project.graph.hasNode(row.node_id) ? [{ nodeId: row.node_id, week: IsoWeek.parse(row.iso_week) }] : [],
+  );
+  return { run: { run_id: run.run_id, status: run.status }, only };
 }

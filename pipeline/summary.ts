@@ -37,7 +37,7 @@ export function statusOf(result: TaskResult<TaskValue>): string {
   return result.value && result.value.kind !== 'source' && result.value.fresh ? 'fresh' : result.status;
 }
 
-function describeValue(result: TaskResult<TaskValue>): string {
+export function describeValue(result: TaskResult<TaskValue>): string {
   if (result.status === 'blocked') return `blocked by ${result.blockedBy}`;
   const value = result.value;
   if (!value) return '';
@@ -55,7 +55,7 @@ function describeValue(result: TaskResult<TaskValue>): string {
 }
 
 /** Relative to the working directory when inside it, otherwise as given. */
-function displayPath(location: string): string {
+export function displayPath(location: string): string {
   const path = relative(process.cwd(), location);
   return path === '' || path.startsWith('..') || isAbsolute(path) ? location : path;
 }

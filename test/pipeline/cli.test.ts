@@ -195,7 +195,7 @@ describe('a KPI that throws', () => {
     ]);
     const again = await runCli(['retry', '--nodes', nodes], environment.env);
     assert.equal(again.code, 0);
-    assert.match(again.stdout, /has nothing failed or blocked to retry/);
+    assert.match(again.stdout, /has nothing failed, blocked or abandoned to retry/);
   });
 
   test('status and history tell what ran, when and why', async () => {
@@ -204,8 +204,8 @@ describe('a KPI that throws', () => {
     assert.match(status.stdout, /^node\s+week\s+status\s+value\s+finished\s+duration\s+why$/m);
     assert.match(status.stdout, /^success\.kpi05\s+2026-W10\s+succeeded\s+\d+(\.\d+)?\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\d+\.\d\ds\s+retry \(last run blocked\)/m);
     const history = await runCli(['history'], environment.env);
-    assert.match(history.stdout, /^\S+\s+\S+ \S+\s+succeeded\s+[\d.]+\s+6\s+0\s+0\s+0\s+retry --nodes/m);
-    assert.match(history.stdout, /^\S+\s+\S+ \S+\s+failed\s+[\d.]+\s+\d+\s+0\s+4\s+2\s+run --target success\.publish/m);
+    assert.match(history.stdout, /^\S+\s+\S+ \S+\s+succeeded\s+[\d.]+\s+6\s+0\s+0\s+0\s+0\s+retry --nodes \S+\s+\S+\/logs\/\S+\.jsonl$/m);
+    assert.match(history.stdout, /^\S+\s+\S+ \S+\s+failed\s+[\d.]+\s+\d+\s+0\s+4\s+2\s+0\s+run --target success\.publish/m);
     const node = await runCli(['history', '--node', 'success.kpi06', '--limit', '3'], environment.env);
     const lines = node.stdout.trim().split('\n');
     assert.equal(lines.length, 2 + 3);

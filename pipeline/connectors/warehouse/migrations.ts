@@ -56,6 +56,19 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`create index node_runs_task_seq on kpi_ledger.node_runs (task_id, seq desc)`.execute(db);
     },
   },
+  '003_abandoned_runs': {
+    async up(db) {
+      // A run lists its tasks as `pending` when it starts, so a run whose process died can be
+      // recorded `abandoned` with exactly what it had not finished, for `retry`.
+      await sql`alter table kpi_ledger.runs drop constraint runs_status_check`.execute(db);
+      await sql`alter table kpi_ledger.runs add constraint runs_status_check
+        check (status in ('running', 'succeeded', 'failed', 'interrupted', 'abandoned'))`.execute(db);
+      await sql`alter table kpi_ledger.node_runs drop constraint node_runs_status_check`.execute(db);
+      await sql`alter table kpi_ledger.node_runs add constraint node_runs_status_check
+        check (status in ('pending', 'succeeded', 'fresh', 'failed', 'blocked', 'abandoned'))`.execute(db);
+      await sql`create index runs_status on kpi_ledger.runs (status) where status = 'running'`.execute(db);
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {

@@ -34,7 +34,7 @@ for (const engine of ENGINES) {
             select count(*)::int as n, count(distinct run_id)::int as runs from vl_analytics.scorecard_success where iso_week = '2026-W20'`.execute(warehouse.db);
           assert.deepEqual(rows.rows[0], { n: 1, runs: 1 });
           const migrations = await sql<{ n: number }>`select count(*)::int as n from kpi_ledger.kysely_migration`.execute(warehouse.db);
-          assert.equal(migrations.rows[0]!.n, 2);
+          assert.equal(migrations.rows[0]!.n, 3);
         } finally {
           await warehouse.close();
         }

@@ -1,0 +1,68 @@
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+
+/** Flags shared by the commands that select nodes and weeks. */
+export interface SelectionFlags {
+  config?: string;
+  nodes?: string;
+  tz?: string;
+  target: string[];
+  select: string[];
+  exclude: string[];
+  week?: string;
+  weeks?: string;
+  since?: string;
+  yes?: boolean;
+}
+
+export const CONFIG_HELP = 'configuration file (default ./kpi.config.json)';
+export const NODES_HELP = 'nodes folder (default from the configuration: nodes/)';
+
+export const collect = (value: string, previous: string[]) => [...previous, ...value.split(/[\s,]+/).filter(Boolean)];
+
+/** `--force` alone: everything selected; `--force a,b`: those selectors. */
+export function forceOption(force: boolean | string | undefined): { force?: true | string[] } {
+  if (force === undefined) return {};
+  return { force: force === true ? true : collect(String(force), []) };
+}
+
+/** A whole number from `min` to `max`, for commander. */
+export function wholeNumber(min: number, max: number) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < min || number > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+    return number;
+  };
+}
+
+export const parseConcurrency = wholeNumber(1, 64);
+
+export const nodesDirOf = (flags: { nodes?: string }) => (flags.nodes ? resolve(flags.nodes) : undefined);
+
+export function withSelection(command: Command): Command {
+  return command
+    .option('--config <file>', CONFIG_HELP)
+    .option('--nodes <dir>', NODES_HELP)
+    .option('-t, --target <selector>', 'run the selector and everything it needs (same as --select +X); repeatable', collect, [])
+    .option('-s, --select <selector>', 'dbt-style selector: X, +X, X+, 2+X, X+1, @X, domain.*; repeatable', collect, [])
+    .option('-x, --exclude <selector>', 'remove these nodes from the selection; repeatable', collect, [])
+    .option('-w, --week <week>', 'ISO week, e.g. 2026-W47 (default: the last completed week)')
+    .option('--weeks <range>', 'a range of ISO weeks, e.g. 2025-W01..2026-W47')
+    .option('--since <week>', 'every week from this one to the last completed one')
+    .option('-y, --yes', 'allow a range longer than maxWeeks')
+    .option('--tz <zone>', 'IANA time zone for cutting weeks (default from the configuration: Europe/Madrid)');
+}
+
+/** `--wait` alone: as long as it takes; `--wait 60`: at most a minute. */
+export function waitOption(command: Command): Command {
+  return command.option('--wait [seconds]', 'when another run holds the warehouse, wait for it (at most this many seconds) instead of exiting 3', wholeNumber(0, 86_400));
+}
+
+export const waitOf = (flags: { wait?: number | true }) => (flags.wait === undefined ? {} : { wait: flags.wait });
+
+/** `--json` and `--quiet` for the commands that run. */
+export function outputOptions(command: Command): Command {
+  return command
+    .option('--json', 'one JSON object per event on stdout (run started, task started/finished, run finished), logs on stderr')
+    .option('-q, --quiet', 'print only the summary and errors');
+}

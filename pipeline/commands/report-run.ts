@@ -1,0 +1,103 @@
+import { notifyRun } from '../engine/notify.ts';
+import { logFileOf } from '../engine/run-log.ts';
+import type { RunEventListener, RunFinishedEvent } from '../engine/run-events.ts';
+import { STOP_EXIT_CODES, onStopRequest } from '../engine/stop-requests.ts';
+import type { StopReason } from '../engine/stop-requests.ts';
+import { EXIT } from '../exit-codes.ts';
+import { newRunId } from '../ledger.ts';
+import { createLogger } from '../log.ts';
+import type { Logger } from '../log.ts';
+import { jsonView, linesView, liveView, quietView } from '../reports/progress.ts';
+import type { ProgressView } from '../reports/progress.ts';
+import { runPipeline, validateSelection } from '../run.ts';
+import type { RunOptions, RunOutcome } from '../run.ts';
+import { formatSummary } from '../summary.ts';
+
+export interface OutputFlags {
+  /** One JSON object per event on stdout instead of the live view and the summary. */
+  json?: boolean;
+  /** Only the summary and errors. */
+  quiet?: boolean;
+}
+
+/** After a stop request, running tasks get this long to finish before they are cancelled. */
+const STOP_GRACE_MS = 30_000;
+
+type SupervisedOptions = Omit<RunOptions, 'log' | 'signal' | 'stop' | 'runId' | 'onEvent' | 'logFile' | 'project'>;
+
+/**
+ * A run with its own log file and alert: the one piece `run`, `retry` and each scheduled fire
+ * share. `onEvent` sees every event; the webhook is told once the run has finished.
+ */
+export async function superviseRun(
+  options: SupervisedOptions & { readonly stop?: AbortSignal; readonly signal?: AbortSignal },
+  console: { readonly log: (file: string) => Logger; readonly onEvent?: RunEventListener },
+): Promise<RunOutcome> {
+  const project = await validateSelection(options);
+  const runId = newRunId();
+  const logFile = logFileOf(options.config, runId);
+  const log = console.log(logFile);
+  const runLog = log.child({ run: runId });
+  const taskLines = linesView(runLog);
+  let finished: RunFinishedEvent | undefined;
+  const outcome = await runPipeline({
+    ...options,
+    project,
+    runId,
+    log,
+    logFile,
+    onEvent: (event) => {
+      console.onEvent?.(event);
+      taskLines.onEvent(event);
+      if (event.event === 'run finished') finished = event;
+    },
+  });
+  if (finished) await notifyRun(options.config.notify, { ...finished, command: options.command }, runLog);
+  return outcome;
+}
+
+/**
+ * Runs a pipeline in the foreground: a live view on a terminal (a line per task otherwise,
+ * JSON events with `--json`), the summary, and the exit code. The first stop request (Ctrl-C,
+ * SIGTERM, SIGHUP, or pnpm going away) starts nothing more and lets running tasks finish,
+ * for at most STOP_GRACE_MS, so the ledger stays consistent and `retry` picks up the rest; a
+ * second one cancels the running tasks at once.
+ */
+export async function runAndReport(options: SupervisedOptions, flags: OutputFlags = {}): Promise<void> {
+  const view: ProgressView = flags.json ? jsonView() : flags.quiet ? quietView() : process.stderr.isTTY ? liveView() : quietView();
+  const consoleLevel = flags.quiet ? 'error' : view.console ? 'warn' : undefined;
+  let logger: Logger | undefined;
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  let stoppedBy: StopReason | undefined;
+  const stopRequested = (reason: StopReason) => {
+    if (!stop.signal.aborted) {
+      stoppedBy = reason;
+      logger?.warn(`interrupted (${reason}): finishing the running tasks, starting no more (again to cancel them)`);
+      stop.abort();
+      setTimeout(() => cancel.abort(new Error(`${reason}: cancelled after ${STOP_GRACE_MS / 1000} s`)), STOP_GRACE_MS).unref();
+    } else {
+      cancel.abort(new Error(reason));
+    }
+  };
+  const dispose = onStopRequest(stopRequested);
+  try {
+    const outcome = await superviseRun(
+      { ...options, stop: stop.signal, signal: cancel.signal },
+      {
+        log: (file) => (logger = createLogger({ file, ...(consoleLevel ? { level: consoleLevel } : {}), ...(view.console ? { console: view.console } : {}) })),
+        onEvent: view.onEvent,
+      },
+    );
+    view.close();
+    if (outcome.retried && outcome.tasks.order === 0) {
+      process.stdout.write(`run ${outcome.retried.run_id} (${outcome.retried.status}) has nothing failed, blocked or abandoned to retry\n`);
+      return;
+    }
+    if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results)}\n`);
+    process.exitCode = stoppedBy ? STOP_EXIT_CODES[stoppedBy] : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+  } finally {
+    view.close();
+    dispose();
+  }
+}

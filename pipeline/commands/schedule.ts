@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { currentInstant, lastCompletedWeek } from '../dates.ts';
+import { createLogger } from '../log.ts';
+import { STOP_EXIT_CODES, onStopRequest } from '../engine/stop-requests.ts';
+import type { StopReason } from '../engine/stop-requests.ts';
+import { LockHeldError } from '../engine/warehouse-lock.ts';
+import { withTargets } from '../run.ts';
+import { nextFireTimes, runScheduler } from '../schedule.ts';
+import { readConfig } from './context.ts';
+import { superviseRun } from './report-run.ts';
+
+/** `schedule`: run the configured schedules for the last completed week until stopped; `--list n` prints the next fire times. */
+export async function scheduleCommand(flags: { config?: string; list?: number }): Promise<void> {
+  const config = await readConfig(flags);
+  const entries = config.schedules.map((schedule) => ({ name: schedule.name, cron: schedule.cron, select: withTargets(schedule.select, schedule.target), exclude: schedule.exclude }));
+  if (flags.list !== undefined) {
+    for (const entry of entries) {
+      const times = nextFireTimes(entry.cron, currentInstant(), config.timeZone, flags.list);
+      const local = times.map((time) => time.toZonedDateTimeISO(config.timeZone).toPlainDateTime().toString({ smallestUnit: 'minute' }).replace('T', ' '));
+      process.stdout.write(`${entry.name} (${entry.cron}, ${config.timeZone}; ${entry.select.join(' ') || 'everything'}): ${local.join(', ')}\n`);
+    }
+    if (entries.length === 0) process.stdout.write('no schedules configured (schedules in kpi.config.json)\n');
+    return;
+  }
+  const log = createLogger();
+  const stop = new AbortController();
+  let stoppedBy: StopReason = 'SIGINT';
+  const dispose = onStopRequest((reason) => {
+    log.warn(`${reason}: stopping the scheduler after the current run`);
+    stoppedBy = reason;
+    stop.abort();
+  });
+  try {
+    await runScheduler({
+      entries,
+      timeZone: config.timeZone,
+      log,
+      signal: stop.signal,
+      now: currentInstant,
+      sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+      run: async (entry, firedAt) => {
+        const week = lastCompletedWeek(firedAt, config.timeZone, config.weekCutoff);
+        try {
+          const outcome = await superviseRun(
+            { config, select: entry.select, exclude: entry.exclude, weeks: [week], concurrency: config.concurrency, command: `schedule ${entry.name}`, stop: stop.signal },
+            { log: (file) => createLogger({ file }) },
+          );
+          log.info({ schedule: entry.name, run: outcome.runId, week: week.id, status: outcome.status }, `scheduled run ${entry.name} ${outcome.status}`);
+        } catch (error) {
+          // Another run holds the warehouse: this fire is skipped, never queued; freshness makes the next one catch up.
+          if (!(error instanceof LockHeldError)) throw error;
+          log.warn({ schedule: entry.name, holder: error.holder }, `skipped ${entry.name}: ${error.message}`);
+        }
+      },
+    });
+  } finally {
+    dispose();
+  }
+  process.exitCode = STOP_EXIT_CODES[stoppedBy];
+}

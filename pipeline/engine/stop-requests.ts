@@ -1,0 +1,64 @@
+import { processCommandLine, processStat } from './processes.ts';
+
+/**
+ * Stop requests from a person or a supervisor: Ctrl-C (SIGINT), SIGTERM (systemd, Docker, a
+ * CI runner), SIGHUP (the terminal went away), and the death of the package manager that
+ * started us. pnpm exits at once on SIGTERM without passing it on, leaving its child behind;
+ * so when started by a package manager (it sets `npm_lifecycle_event`), its going away is
+ * taken as a SIGTERM.
+ */
+export type StopReason = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'package manager gone';
+
+/** The exit code a stop leaves: 128 + the signal's number, as shells report it. */
+export const STOP_EXIT_CODES: Record<StopReason, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129, 'package manager gone': 143 };
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const WATCH_MS = 1000;
+
+/** Calls `handler` on every stop request until the returned function is called. */
+export function onStopRequest(handler: (reason: StopReason) => void, env: NodeJS.ProcessEnv = process.env): () => void {
+  const listeners = SIGNALS.map((signal) => {
+    const listener = () => handler(signal);
+    process.on(signal, listener);
+    return [signal, listener] as const;
+  });
+  const watched = env.npm_lifecycle_event ? packageManagerAncestors() : [];
+  let told = false;
+  const timer =
+    watched.length > 0
+      ? setInterval(() => {
+          if (!told && watched.some((ancestor) => !isRunning(ancestor))) {
+            told = true;
+            handler('package manager gone');
+          }
+        }, WATCH_MS)
+      : undefined;
+  timer?.unref();
+  return () => {
+    for (const [signal, listener] of listeners) process.off(signal, listener);
+    if (timer) clearInterval(timer);
+  };
+}
+
+interface Ancestor {
+  readonly pid: number;
+  readonly start: string;
+}
+
+/** Our ancestors up to and including the package manager (pnpm, npm) that started us, read from /proc. */
+function packageManagerAncestors(): Ancestor[] {
+  const ancestors: Ancestor[] = [];
+  let pid = process.ppid;
+  for (let depth = 0; depth < 4 && pid > 1; depth++) {
+    const stat = processStat(pid);
+    if (!stat) break;
+    ancestors.push({ pid, start: stat.start });
+    if (/\b(pnpm|npm|npx|yarn)\b/.test(processCommandLine(pid))) return ancestors;
+    pid = stat.ppid;
+  }
+  return []; // no package manager found above us: nothing to watch
+}
+
+function isRunning(ancestor: Ancestor): boolean {
+  return processStat(ancestor.pid)?.start === ancestor.start;
+}

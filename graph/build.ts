@@ -148,8 +148,12 @@ function addInputEdge(
       if (!isValidTableName(input.table)) {
         return `table "${input.table}" must be written schema.table in lower case letters, digits and _`;
       }
-      if (input.changeColumn !== undefined && !isValidName(input.changeColumn)) {
-        return `change column "${input.changeColumn}" must be lower case letters, digits and _`;
+      for (const column of [input.changeColumn, input.window?.column, ...(input.columns ?? [])]) {
+        if (column !== undefined && !isValidName(column)) return `column "${column}" of table "${input.table}" must be lower case letters, digits and _`;
+      }
+      if (input.columns !== undefined && input.columns.length === 0) return `table "${input.table}": columns, when given, lists at least one column`;
+      if (input.window !== undefined && (!Number.isInteger(input.window.weeks) || input.window.weeks < 1)) {
+        return `table "${input.table}": window.weeks must be a whole number of at least 1`;
       }
       const id = tableId(input.table);
       const declared = graph.hasNode(id) ? (graph.getNodeAttributes(id) as { changeColumn?: string }).changeColumn : undefined;

@@ -17,11 +17,28 @@ export interface TableInput {
   /** `schema.table` in the warehouse. */
   readonly table: string;
   /**
-   * A column that grows whenever a row is added or changed (`updated_at`, a load id). The
-   * table's freshness fingerprint is its row count plus the column's maximum; without one, the
-   * row count alone, which misses an update in place.
+   * A column that grows whenever a row is added or changed (`updated_at`, a load id): the
+   * table's fingerprint is then its row count plus the column's maximum, a cheap option for
+   * very large tables. Without one, it is a checksum of the table's content, computed in the
+   * warehouse, so an update in place is seen.
    */
   readonly changeColumn?: string;
+  /** Only these columns count for the fingerprint: a change in another column leaves the KPI fresh. */
+  readonly columns?: readonly string[];
+  /** Only rows whose `column` falls in the `weeks` weeks ending with the computed week count for its fingerprint. */
+  readonly window?: TableWindow;
+}
+
+/** Rows whose date or timestamp `column` lies in the `weeks` ISO weeks ending with the computed one (local time). */
+export interface TableWindow {
+  readonly column: string;
+  readonly weeks: number;
+}
+
+export interface TableOptions {
+  readonly changeColumn?: string;
+  readonly columns?: readonly string[];
+  readonly window?: TableWindow;
 }
 
 export interface SheetInput {
@@ -40,9 +57,13 @@ export interface KpiInput {
 
 export type InputDeclaration = TableInput | SheetInput | KpiInput;
 
-/** A warehouse table: a Kysely query builder over it and a reference for raw SQL. */
-export function table(name: string, options: { changeColumn?: string } = {}): TableInput {
-  return options.changeColumn === undefined ? { kind: 'table', table: name } : { kind: 'table', table: name, changeColumn: options.changeColumn };
+/**
+ * A warehouse table: a Kysely query builder over it and a reference for raw SQL. `columns` and
+ * `window` narrow what decides the KPI's freshness to what it reads, so that a change outside
+ * a week's window does not make every week stale.
+ */
+export function table(name: string, options: TableOptions = {}): TableInput {
+  return { kind: 'table', table: name, ...options };
 }
 
 /** A spreadsheet range, read once per run and registered as a DuckDB table. */

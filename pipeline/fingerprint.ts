@@ -89,13 +89,33 @@ export class CodeHasher {
   }
 }
 
-/** A table's cheap stats: row count, plus the change column's maximum when one is declared. */
-export async function tableFingerprint(db: Kysely<any>, table: string, changeColumn?: string): Promise<string> {
-  const latest = changeColumn === undefined ? sql<null>`null` : sql<string>`max(${sql.ref(changeColumn)})::text`;
-  const result = await sql<{ rows: string; latest: string | null }>`
-    select count(*)::text as rows, ${latest} as latest from ${sql.table(table)}`.execute(db);
-  const row = result.rows[0];
-  return hashOf({ rows: row?.rows ?? '0', latest: row?.latest ?? null });
+/** What part of a table a fingerprint covers: all of it by default. */
+export interface TableScope {
+  /** The cheap option: row count plus this column's maximum, instead of a content checksum. */
+  readonly changeColumn?: string;
+  /** Only these columns' values. */
+  readonly columns?: readonly string[];
+  /** Only rows whose `column` lies in [from, to) (ISO instants with offset). */
+  readonly window?: { readonly column: string; readonly from: string; readonly to: string };
+}
+
+/**
+ * A table's fingerprint, computed in the warehouse: its row count and an order-independent
+ * checksum of its rows (the sum of the first 60 bits of each row's md5), so an update in place
+ * is seen; or, with a change column, the row count and that column's maximum.
+ */
+export async function tableFingerprint(db: Kysely<any>, table: string, scope: TableScope = {}): Promise<string> {
+  const row = scope.columns === undefined ? sql`t` : sql`row(${sql.join(scope.columns.map((column) => sql.ref(`t.${column}`)))})`;
+  const summary =
+    scope.changeColumn === undefined
+      ? sql<string>`coalesce(sum(('x' || substr(md5(${row}::text), 1, 15))::bit(60)::bigint), 0)::text`
+      : sql<string>`max(${sql.ref(`t.${scope.changeColumn}`)})::text`;
+  const where = scope.window
+    ? sql`where ${sql.ref(`t.${scope.window.column}`)} >= ${scope.window.from}::timestamptz and ${sql.ref(`t.${scope.window.column}`)} < ${scope.window.to}::timestamptz`
+    : sql``;
+  const result = await sql<{ rows: string; summary: string | null }>`
+    select count(*)::text as rows, ${summary} as summary from ${sql.table(table)} as t ${where}`.execute(db);
+  return hashOf({ rows: result.rows[0]?.rows ?? '0', summary: result.rows[0]?.summary ?? null });
 }
 
 export interface History {

@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { PipelineGraph } from '../graph/build.ts';
-import type { KpiInput, WeekValue } from '../graph/declare.ts';
+import type { KpiInput, TableInput, WeekValue } from '../graph/declare.ts';
 import { kpiNumberLabel } from '../graph/ids.ts';
 import type { IsoWeek } from '../graph/iso-week.ts';
 import { taskLevels } from '../graph/plan.ts';
 import type { Task, TaskGraph } from '../graph/plan.ts';
 import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scorecards.ts';
 import { CodeHasher, declarationHash, hashOf, staleReasons } from './fingerprint.ts';
-import type { Fingerprint, History } from './fingerprint.ts';
+import type { Fingerprint, History, TableScope } from './fingerprint.ts';
+import { weekContext } from './dates.ts';
 import type { Sources } from './sources.ts';
 
 type Db = Kysely<any>;
@@ -24,6 +25,8 @@ export interface FreshnessOptions {
   readonly isForced: (task: Task) => string | undefined;
   /** Where a domain's scorecard is published (see ScorecardSink.destination). */
   readonly destinationOf: (domain: string) => string;
+  /** The configured time zone: a table window's weeks are cut in it. */
+  readonly timeZone: string;
 }
 
 export interface Assessment {
@@ -89,9 +92,12 @@ export class Freshness {
     if (node.kind === 'kpi') {
       for (const [name, input] of Object.entries(node.declaration.inputs)) {
         switch (input.kind) {
-          case 'table':
-            inputs[`table:${input.table}`] = await this.options.sources.table(input.table, this.changeColumnOf(input.table));
+          case 'table': {
+            // Two narrowed inputs on one table are told apart by their names.
+            const key = input.columns || input.window ? `table:${input.table}[${name}]` : `table:${input.table}`;
+            inputs[key] = await this.options.sources.table(input.table, this.scopeOf(input, week!));
             break;
+          }
           case 'sheet':
             inputs[`sheet:${input.source}`] = (await this.options.sources.sheet(input.source)).fingerprint;
             break;
@@ -123,9 +129,17 @@ export class Freshness {
     return hashOf(this.options.destinationOf(domain));
   }
 
-  private changeColumnOf(table: string): string | undefined {
-    const node = this.options.graph.getNodeAttributes(`table:${table}`);
-    return node.kind === 'table' ? node.changeColumn : undefined;
+  /** The part of a table an input's fingerprint covers for `week`. */
+  private scopeOf(input: TableInput, week: IsoWeek): TableScope {
+    const node = this.options.graph.getNodeAttributes(`table:${input.table}`);
+    const changeColumn = node.kind === 'table' ? node.changeColumn : undefined;
+    if (changeColumn !== undefined) return { changeColumn };
+    const window = input.window && {
+      column: input.window.column,
+      from: weekContext(week.add(1 - input.window.weeks), this.options.timeZone).startsAt,
+      to: weekContext(week, this.options.timeZone).endsAt,
+    };
+    return { ...(input.columns ? { columns: input.columns } : {}), ...(window ? { window } : {}) };
   }
 }
 

@@ -18,6 +18,10 @@ import type { Prediction } from './freshness.ts';
 import { acquireWarehouseLock } from './engine/warehouse-lock.ts';
 import type { LockRequest } from './engine/warehouse-lock.ts';
 import { now, taskFinished, tally } from './engine/run-events.ts';
+import { lastPublishedValues, recordPublished, recordRestatement, sameValue } from './engine/value-history.ts';
+import type { PublishedValue, Restatement } from './engine/value-history.ts';
+import { formatValue } from './summary.ts';
+import { Temporal } from 'temporal-polyfill';
 import type { RunEventListener } from './engine/run-events.ts';
 import { findRun, finishRun, loadHistory, newRunId, recordAbandonedRuns, recordNodeRun, startRun, unfinishedNodeRuns } from './ledger.ts';
 import type { NodeRunRecord } from './ledger.ts';
@@ -81,6 +85,9 @@ export interface RunOutcome {
   readonly status: 'succeeded' | 'failed';
   readonly tasks: TaskGraph;
   readonly results: readonly TaskResult<TaskValue>[];
+  /** Published values this run changed. */
+  readonly restatements: readonly Restatement[];
+  readonly project: Project;
   /** For a retry: the run whose unfinished tasks were rerun (none when `tasks` is empty). */
   readonly retried?: RetriedRun;
 }
@@ -159,6 +166,7 @@ async function openSession(
       isStored,
       isForced: (task: Task) => (forced.has(task.node.id) ? (retry ? 'retry' : 'forced') : undefined),
       destinationOf: (domain) => connectors.sinkFor(domain).destination(domain),
+      timeZone: options.config.timeZone,
     });
     return { project, warehouse, tasks, sources, freshness, connectors, close: () => warehouse.close() };
   } catch (error) {
@@ -242,7 +250,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
   });
   if (retried && session.tasks.order === 0) {
     await session.close();
-    return { runId, status: 'succeeded', tasks: session.tasks, results: [], retried };
+    return { runId, status: 'succeeded', tasks: session.tasks, results: [], restatements: [], project, retried };
   }
   const { warehouse, tasks } = session;
   const runner = new TaskRunner({
@@ -260,7 +268,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       runId,
       command: options.command,
       selection: [...options.select, ...options.exclude.map((selector) => `--exclude ${selector}`)].join(' ') || '*',
-      weeks: [...new Set(tasks.mapNodes((_id, task) => task.week?.id).filter((week) => week !== undefined))].sort().join(','),
+      weeks: weeksOf(tasks).join(','),
       concurrency: options.concurrency,
       codeVersion: await codeVersion(options.config.paths.root),
     }, tasks.mapNodes((id, task) => ({ taskId: id, nodeId: task.node.id, ...(task.week ? { week: task.week.id } : {}) })));
@@ -272,12 +280,23 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       runId,
       command: options.command,
       tasks: tasks.order,
-      weeks: [...new Set(tasks.mapNodes((_id, task) => task.week?.id).filter((week) => week !== undefined))].sort(),
+      weeks: weeksOf(tasks),
       ...(options.logFile ? { logFile: options.logFile } : {}),
       at: now(),
     });
 
-    const ledger = runRecorder({ warehouse, project, runId, printDate, attemptsOf: (taskId) => runner.attemptsOf(taskId) });
+    const restatements: Restatement[] = [];
+    const ledger = runRecorder({
+      warehouse,
+      project,
+      runId,
+      printDate,
+      published: await lastPublishedValues(warehouse.db, weeksOf(tasks)),
+      onRestated: (restatement) => {
+        restatements.push(restatement);
+        emit({ event: 'value restated', ...restatement, display: restatedLine(project, restatement), at: now() });
+      },
+      attemptsOf: (taskId) => runner.attemptsOf(taskId) });
     const told = new Set<string>();
     const tell = (result: TaskResult<TaskValue>) => {
       told.add(result.task.id);
@@ -305,11 +324,12 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       runId,
       status: interrupted ? 'interrupted' : status,
       ...tally(results.values()),
+      restatements: restatements.map((restatement) => restatedLine(project, restatement)),
       durationMs: Math.round(performance.now() - started),
       ...(options.logFile ? { logFile: options.logFile } : {}),
       at: now(),
     });
-    return { runId, status, tasks, results: [...results.values()], ...(retried ? { retried } : {}) };
+    return { runId, status, tasks, results: [...results.values()], restatements, project, ...(retried ? { retried } : {}) };
   } finally {
     await runner.close();
     await session.close();
@@ -321,6 +341,9 @@ interface RecorderContext {
   readonly project: Project;
   readonly runId: string;
   readonly printDate: string;
+  /** The last published value of each KPI-week the run may compute: a change to one is a restatement. */
+  readonly published: ReadonlyMap<string, PublishedValue>;
+  onRestated(restatement: Restatement): void;
   attemptsOf(taskId: string): number;
 }
 
@@ -360,10 +383,20 @@ function runRecorder(context: RecorderContext) {
         fingerprint: value.fingerprint,
         reason: value.fresh ? 'fresh' : value.reasons.join('; '),
       } as const;
-      if (value.kind === 'publish') return recordNodeRun(warehouse.db, ran);
+      if (value.kind === 'publish') {
+        return warehouse.db.transaction().execute(async (trx) => {
+          await recordNodeRun(trx, ran);
+          await recordPublished(trx, runId, value.published ?? []);
+        });
+      }
       if (value.fresh || task.node.kind !== 'kpi' || !task.week) return recordNodeRun(warehouse.db, { ...ran, value: value.value });
       const { declaration } = task.node;
       const week = task.week;
+      const published = context.published.get(`${task.node.id}@${week.id}`);
+      const restatement: Restatement | undefined =
+        published && !sameValue(published.value, value.value)
+          ? { nodeId: task.node.id, week: week.id, previous: published.value, value: value.value, publishedAt: published.publishedAt, runId, restatedAt: Temporal.Now.instant().toString() }
+          : undefined;
       await warehouse.db.transaction().execute(async (trx) => {
         await upsertScorecardValue(trx, {
           domain: declaration.domain,
@@ -377,7 +410,9 @@ function runRecorder(context: RecorderContext) {
           runId,
         });
         await recordNodeRun(trx, { ...ran, value: value.value });
+        if (restatement) await recordRestatement(trx, restatement);
       });
+      if (restatement) context.onRestated(restatement);
     },
 
     /** Descendants of a failed or interrupted task never reach `settle`: record them too. */
@@ -387,6 +422,18 @@ function runRecorder(context: RecorderContext) {
       }
     },
   };
+}
+
+/** The weeks a plan covers, sorted. */
+function weeksOf(tasks: TaskGraph): string[] {
+  return [...new Set(tasks.mapNodes((_id, task) => task.week?.id).filter((week) => week !== undefined))].sort();
+}
+
+/** `restated success.kpi06 2026-W08: 15 → 17`, values as the scorecard shows them. */
+export function restatedLine(project: Project, restatement: Pick<Restatement, 'nodeId' | 'week' | 'previous' | 'value'>): string {
+  const node = project.graph.hasNode(restatement.nodeId) ? project.graph.getNodeAttributes(restatement.nodeId) : undefined;
+  const unit = node?.kind === 'kpi' ? node.declaration.unit : 'decimal';
+  return `restated ${restatement.nodeId} ${restatement.week}: ${formatValue(restatement.previous, unit)} → ${formatValue(restatement.value, unit)}`;
 }
 
 /**

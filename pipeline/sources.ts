@@ -6,6 +6,7 @@ import type { SheetReader } from './connectors/sheets/sheet-source.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { SourceError } from './errors.ts';
 import { hashOf, tableFingerprint } from './fingerprint.ts';
+import type { TableScope } from './fingerprint.ts';
 
 export interface LoadedSheet {
   readonly rows: readonly SheetRow[];
@@ -22,6 +23,7 @@ export interface LoadedSheet {
 export class Sources {
   private readonly sheets = new Map<string, Promise<LoadedSheet>>();
   private readonly tables = new Map<string, Promise<string>>();
+  private readonly checked = new Map<string, Promise<void>>();
 
   constructor(
     private readonly config: Config,
@@ -39,9 +41,17 @@ export class Sources {
     });
   }
 
-  /** Checks that the table exists and returns its fingerprint (see tableFingerprint). */
-  table(table: string, changeColumn?: string): Promise<string> {
-    return cached(this.tables, table, async () => {
+  /** Checks that the table exists and returns the fingerprint of the part `scope` covers (see tableFingerprint), once per run. */
+  table(table: string, scope: TableScope = {}): Promise<string> {
+    return cached(this.tables, `${table} ${hashOf(scope)}`, async () => {
+      await this.checkTable(table, scope.changeColumn);
+      return tableFingerprint(this.warehouse.db, table, scope);
+    });
+  }
+
+  /** That the table, and its change column when one is declared, exist: once per run. */
+  private checkTable(table: string, changeColumn: string | undefined): Promise<void> {
+    return cached(this.checked, table, async () => {
       const [schema, name] = table.split('.') as [string, string];
       const found = await sql<{ n: number }>`
         select count(*)::int as n from information_schema.tables where table_schema = ${schema} and table_name = ${name}`.execute(
@@ -56,7 +66,6 @@ export class Sources {
           where table_schema = ${schema} and table_name = ${name} and column_name = ${changeColumn}`.execute(this.warehouse.db);
         if ((column.rows[0]?.n ?? 0) === 0) throw new SourceError(`table ${table} has no change column "${changeColumn}"`);
       }
-      return tableFingerprint(this.warehouse.db, table, changeColumn);
     });
   }
 }

@@ -1,11 +1,12 @@
 import { isAbsolute, relative } from 'node:path';
 import { taskLevels } from '../graph/plan.ts';
 import type { TaskGraph } from '../graph/plan.ts';
+import type { Unit } from '../graph/declare.ts';
 import type { TaskResult } from './executor.ts';
 import type { TaskValue } from './task-runner.ts';
 
 /** The end-of-run table: one line per task in plan order, then what failed and why. */
-export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<TaskValue>[]): string {
+export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<TaskValue>[], restated: readonly string[] = []): string {
   const byId = new Map(results.map((result) => [result.task.id, result]));
   const ordered = taskLevels(tasks).flat().flatMap((id) => {
     const result = byId.get(id);
@@ -24,6 +25,7 @@ export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<Tas
     lines.push('', 'Failures:');
     for (const failure of failures) lines.push(`  ${failure.error?.message ?? failure.task.id}`);
   }
+  if (restated.length > 0) lines.push('', 'Restated (the published value changed):', ...restated.map((line) => `  ${line}`));
   const counts = new Map<string, number>();
   for (const result of ordered) counts.set(statusOf(result), (counts.get(statusOf(result)) ?? 0) + 1);
   lines.push('', ['succeeded', 'fresh', 'failed', 'blocked'].map((status) => `${counts.get(status) ?? 0} ${status}`).join(', '));
@@ -42,11 +44,8 @@ export function describeValue(result: TaskResult<TaskValue>): string {
   const value = result.value;
   if (!value) return '';
   switch (value.kind) {
-    case 'kpi': {
-      if (value.value === null) return '(no value)';
-      const unit = result.task.node.kind === 'kpi' ? result.task.node.declaration.unit : 'decimal';
-      return unit === 'percent' ? `${formatNumber(value.value * 100, 2)}%` : formatNumber(value.value, 4);
-    }
+    case 'kpi':
+      return formatValue(value.value, result.task.node.kind === 'kpi' ? result.task.node.declaration.unit : 'decimal');
     case 'publish':
       return value.report ? `${displayPath(value.report.location)} [${value.report.tab}]` : '';
     case 'source':
@@ -58,6 +57,12 @@ export function describeValue(result: TaskResult<TaskValue>): string {
 export function displayPath(location: string): string {
   const path = relative(process.cwd(), location);
   return path === '' || path.startsWith('..') || isAbsolute(path) ? location : path;
+}
+
+/** A KPI value as the scorecard shows it: `20.41%` for a percent (stored as a ratio), `(no value)` for null. */
+export function formatValue(value: number | null, unit: Unit): string {
+  if (value === null) return '(no value)';
+  return unit === 'percent' ? `${formatNumber(value * 100, 2)}%` : formatNumber(value, 4);
 }
 
 /** A number for a table: whole numbers as they are, others to at most `decimals` places. */

@@ -16,6 +16,7 @@ import { firstWeekOf, weekContext } from './dates.ts';
 import { coerceError, NodeError } from './errors.ts';
 import { isTransient, withRetry, withTimeout } from './retry.ts';
 import type { Fingerprint } from './fingerprint.ts';
+import type { PublishedCell } from './engine/value-history.ts';
 import type { Freshness } from './freshness.ts';
 import type { Logger } from './log.ts';
 import { domainKpis } from './project.ts';
@@ -24,7 +25,15 @@ import type { Sources } from './sources.ts';
 /** What a task produced. KPI and publish tasks carry the fingerprint and why they ran (or that they were fresh). */
 export type TaskValue =
   | { readonly kind: 'kpi'; readonly value: number | null; readonly fresh: boolean; readonly fingerprint: Fingerprint; readonly reasons: readonly string[] }
-  | { readonly kind: 'publish'; readonly report?: PublishReport; readonly fresh: boolean; readonly fingerprint: Fingerprint; readonly reasons: readonly string[] }
+  | {
+      readonly kind: 'publish';
+      readonly report?: PublishReport;
+      /** What the publish wrote, for the ledger (see value-history.ts). */
+      readonly published?: readonly PublishedCell[];
+      readonly fresh: boolean;
+      readonly fingerprint: Fingerprint;
+      readonly reasons: readonly string[];
+    }
   | { readonly kind: 'source'; readonly rows?: number };
 
 export interface TaskRunnerOptions {
@@ -86,7 +95,7 @@ export class TaskRunner {
   private async dispatch(task: Task, node: PipelineNode, signal: AbortSignal, log: Logger): Promise<TaskValue> {
     switch (node.kind) {
       case 'table':
-        await this.options.sources.table(node.table, node.changeColumn);
+        await this.options.sources.table(node.table, node.changeColumn === undefined ? {} : { changeColumn: node.changeColumn });
         return { kind: 'source' };
       case 'sheet':
         return { kind: 'source', rows: (await this.registerSheet(node.source, log)).rows.length };
@@ -103,9 +112,9 @@ export class TaskRunner {
       case 'publish': {
         const { fingerprint, reasons } = await this.options.freshness.assess(task);
         if (reasons.length === 0) return { kind: 'publish', fresh: true, fingerprint, reasons };
-        const report = await this.publish(node.declaration.domain, weekOf(task), log);
-        const published = { ...fingerprint, inputs: { ...fingerprint.inputs, destination: this.options.freshness.destinationHash(node.declaration.domain) } };
-        return { kind: 'publish', report, fresh: false, fingerprint: published, reasons };
+        const { report, published } = await this.publish(node.declaration.domain, weekOf(task), log);
+        const afterPublishing = { ...fingerprint, inputs: { ...fingerprint.inputs, destination: this.options.freshness.destinationHash(node.declaration.domain) } };
+        return { kind: 'publish', report, published, fresh: false, fingerprint: afterPublishing, reasons };
       }
     }
   }
@@ -173,21 +182,23 @@ export class TaskRunner {
     }
   }
 
-  private async publish(domain: string, week: IsoWeek, log: Logger): Promise<PublishReport> {
+  private async publish(domain: string, week: IsoWeek, log: Logger): Promise<{ report: PublishReport; published: PublishedCell[] }> {
     const stored = new Map((await readScorecardWeek(this.options.warehouse.db, domain, week)).map((row) => [row.kpiNumber, row.value]));
+    const kpis = domainKpis(this.options.graph, domain);
     const column: WeekColumn = {
       header: week.lastSunday.toString(),
-      kpis: domainKpis(this.options.graph, domain).map(({ declaration }) => {
+      kpis: kpis.map(({ declaration }) => {
         const number = kpiNumberLabel(declaration.number);
         return { number, name: declaration.name, unit: declaration.unit, value: stored.get(number) ?? null };
       }),
     };
     const report = await this.options.sinkFor(domain).publish(domain, tabName(week.year), column);
+    const published = kpis.map(({ id }, index) => ({ nodeId: id, week: week.id, destination: report.location, tab: report.tab, value: column.kpis[index]!.value }));
     if (report.emptyKpis.length > 0) {
       log.warn({ kpis: report.emptyKpis }, `no value for KPI ${report.emptyKpis.join(', ')} in ${week.id}: cells left empty`);
     }
     log.info({ location: report.location, tab: report.tab, column: report.weekColumn }, `published ${domain} ${week.id}`);
-    return report;
+    return { report, published };
   }
 
   private openDuck(): Promise<Duck> {

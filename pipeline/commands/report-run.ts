@@ -9,7 +9,7 @@ import { createLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { jsonView, linesView, liveView, quietView } from '../reports/progress.ts';
 import type { ProgressView } from '../reports/progress.ts';
-import { runPipeline, validateSelection } from '../run.ts';
+import { restatedLine, runPipeline, validateSelection } from '../run.ts';
 import type { RunOptions, RunOutcome } from '../run.ts';
 import { formatSummary } from '../summary.ts';
 
@@ -94,7 +94,7 @@ export async function runAndReport(options: SupervisedOptions, flags: OutputFlag
       process.stdout.write(`run ${outcome.retried.run_id} (${outcome.retried.status}) has nothing failed, blocked or abandoned to retry\n`);
       return;
     }
-    if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results)}\n`);
+    if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results, outcome.restatements.map((restatement) => restatedLine(outcome.project, restatement)))}\n`);
     process.exitCode = stoppedBy ? STOP_EXIT_CODES[stoppedBy] : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
   } finally {
     view.close();

@@ -16,6 +16,7 @@ export function notificationBody(run: RunFinishedEvent & { readonly command: str
   const lines = [
     `KPI Factory run ${run.runId} ${run.status}: ${counts.succeeded} succeeded, ${counts.fresh} fresh, ${counts.failed} failed, ${counts.blocked} blocked (\`${run.command}\`)`,
     ...run.failed.map((failure) => `• ${failure.task}: ${failure.error}`),
+    ...run.restatements.map((line) => `• ${line}`),
     ...(run.published.length > 0 ? [`published: ${run.published.join(', ')}`] : []),
   ];
   return {
@@ -26,6 +27,7 @@ export function notificationBody(run: RunFinishedEvent & { readonly command: str
     counts,
     failed: run.failed,
     published: run.published,
+    restatements: run.restatements,
     durationMs: run.durationMs,
     ...(run.logFile ? { logFile: run.logFile } : {}),
   };

@@ -56,12 +56,29 @@ export interface RunFinishedEvent {
   readonly counts: TaskCounts;
   readonly failed: readonly { readonly task: string; readonly error: string }[];
   readonly published: readonly string[];
+  /** `restated success.kpi06 2026-W08: 15 → 17` for each published value the run changed. */
+  readonly restatements: readonly string[];
   readonly durationMs: number;
   readonly logFile?: string;
   readonly at: string;
 }
 
-export type RunEvent = RunStartedEvent | TaskStartedEvent | TaskFinishedEvent | RunFinishedEvent;
+/** A value that was already published changed. */
+export interface ValueRestatedEvent {
+  readonly event: 'value restated';
+  readonly runId: string;
+  readonly nodeId: string;
+  readonly week: string;
+  readonly previous: number | null;
+  readonly value: number | null;
+  /** When the previous value was published. */
+  readonly publishedAt: string;
+  /** `restated success.kpi06 2026-W08: 15 → 17` */
+  readonly display: string;
+  readonly at: string;
+}
+
+export type RunEvent = RunStartedEvent | TaskStartedEvent | TaskFinishedEvent | ValueRestatedEvent | RunFinishedEvent;
 
 /** Receives every event of a run, in order. */
 export type RunEventListener = (event: RunEvent) => void;

@@ -62,6 +62,7 @@ export function liveView(stream: NodeJS.WriteStream = process.stderr): ProgressV
           running.delete(event.task);
           counts[event.status]++;
           break;
+        case 'value restated':
         case 'run finished':
           break;
       }
@@ -89,6 +90,7 @@ export function linesView(log: Logger): ProgressView {
   const levels: Record<TaskOutcome, 'info' | 'warn' | 'error'> = { succeeded: 'info', fresh: 'info', failed: 'error', blocked: 'warn' };
   return {
     onEvent(event) {
+      if (event.event === 'value restated') return void log.warn({ node: event.nodeId, week: event.week, previous: event.previous, value: event.value }, event.display);
       if (event.event !== 'task finished') return;
       const { task: _task, event: _event, runId: _run, at: _at, ...fields } = event;
       log[levels[event.status]](fields, taskLine(event));

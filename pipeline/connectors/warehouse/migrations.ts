@@ -69,6 +69,34 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`create index runs_status on kpi_ledger.runs (status) where status = 'running'`.execute(db);
     },
   },
+  '004_published_values': {
+    async up(db) {
+      // What each publish wrote, so a later value for the same KPI-week is known as a restatement.
+      await sql`
+        create table kpi_ledger.published_values (
+          node_id       text not null,
+          iso_week      text not null,
+          destination   text not null,
+          tab           text not null,
+          cell          text,
+          value         double precision,
+          run_id        text not null references kpi_ledger.runs (run_id),
+          published_at  timestamptz not null
+        )`.execute(db);
+      await sql`create index published_values_node_week on kpi_ledger.published_values (node_id, iso_week, published_at desc)`.execute(db);
+      await sql`
+        create table kpi_ledger.restatements (
+          node_id         text not null,
+          iso_week        text not null,
+          previous_value  double precision,
+          value           double precision,
+          published_at    timestamptz not null,
+          run_id          text not null references kpi_ledger.runs (run_id),
+          restated_at     timestamptz not null
+        )`.execute(db);
+      await sql`create index restatements_restated_at on kpi_ledger.restatements (restated_at desc)`.execute(db);
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {

@@ -47,7 +47,8 @@ const NODES_HELP = 'nodes folder (default from the configuration: nodes/)';
 
 /** The configuration of `--config`, or of ./kpi.config.json. */
 function readConfig(flags: { config?: string }, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  return loadConfig(resolve(flags.config ?? CONFIG_FILE), env);
+  const source = flags.config === undefined ? { file: resolve(CONFIG_FILE), explicit: false } : { file: resolve(flags.config), explicit: true };
+  return loadConfig(source, env);
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(/[\s,]+/).filter(Boolean)];

@@ -4,12 +4,16 @@ import pretty from 'pino-pretty';
 
 export type Logger = PinoLogger;
 
+/** The values KPI_LOG_LEVEL may take (checked with the configuration). */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
 /**
  * Logs go to stderr so stdout carries only what a command prints (plans, summaries, JSON):
  * readable lines on a terminal, JSON lines otherwise.
  */
 export function createLogger(options: { level?: string; pretty?: boolean } = {}): Logger {
-  const level = options.level ?? process.env.KPI_LOG_LEVEL ?? 'info';
+  // A blank KPI_LOG_LEVEL is unset, as the configuration reads it.
+  const level = options.level ?? (process.env.KPI_LOG_LEVEL?.trim() || 'info');
   const readable = options.pretty ?? process.stderr.isTTY === true;
   if (readable) {
     return pino(

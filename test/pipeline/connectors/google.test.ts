@@ -11,7 +11,9 @@ import ExcelJS from 'exceljs';
 import { IsoWeek } from '../../../graph/iso-week.ts';
 import type { Config } from '../../../pipeline/config.ts';
 import { ConfigError } from '../../../pipeline/config.ts';
-import { serviceAccountFromEnv } from '../../../pipeline/connectors/google/credentials.ts';
+import { READ_SCOPE, googleAuth, serviceAccountFromEnv } from '../../../pipeline/connectors/google/credentials.ts';
+import { googleSheetReader } from '../../../pipeline/connectors/google/sheets-reader.ts';
+import { cleanRange } from '../../../pipeline/connectors/sheets/clean.ts';
 import { createConnectors } from '../../../pipeline/connectors/factory.ts';
 import { loadProject } from '../../../pipeline/project.ts';
 import { runPipeline } from '../../../pipeline/run.ts';
@@ -252,7 +254,7 @@ describe('Google Sheets', () => {
       return { ...base, sheets: { cs_weekly_report: { ...report, google: { spreadsheetId: SOURCE_SHEET, tab: 'Report' } } } };
     };
     /** The CS weekly report as a shared Google spreadsheet with these data rows under its header. */
-    const emulateReport = (rows: (string | number | null)[][]) => {
+    const emulateReport = (rows: (string | number | boolean | null)[][]) => {
       emulator.addSpreadsheet(SOURCE_SHEET, { sharedWith: [ACCOUNT] });
       emulator.addTab(SOURCE_SHEET, 'Report');
       emulator.setCells(SOURCE_SHEET, 'Report', 'A1', [REPORT_HEADER, ...rows]);
@@ -290,6 +292,26 @@ describe('Google Sheets', () => {
       assert.match(source.error!.message, new RegExp(`spreadsheet ${SOURCE_SHEET}, tab Report.*row 3, column "New replacement processes": "three" is not a number`));
       assert.equal(kpi16(outcome).status, 'blocked');
       assert.equal(outcome.results.find((result) => result.task.id === `success.kpi06@${WEEK.id}`)?.status, 'succeeded');
+    });
+
+    test('read as Google returns it: an empty cell is no value, a checkbox in a number column an error with its row', async () => {
+      emulateReport([
+        ['17/11/2026', 'csm_02', 'Client 0002 SL', null, 'no count'],
+        ['18/11/2026', 'csm_03', 'Client 0003 SL', 0, 'zero'],
+      ]);
+      const source = withSource().sheets.cs_weekly_report!;
+      const account = (await serviceAccountFromEnv(GOOGLE_ENV))!;
+      const reader = googleSheetReader({ auth: googleAuth(account, READ_SCOPE), account: ACCOUNT, retry: googleConfig(environment.config).google.retry, log: capturingLogger().log });
+      const range = await reader.read('cs_weekly_report', source);
+      assert.deepEqual(range.rows[0]?.cells, ['17/11/2026', 'csm_02', 'Client 0002 SL', '', 'no count'], 'Google answers an empty cell inside a row as ""');
+      const rows = cleanRange('cs_weekly_report', range, source.columns);
+      assert.deepEqual(rows.map((row) => row.new_replacements), [null, 0]);
+
+      emulator.setCell(SOURCE_SHEET, 'Report', 'D3', { value: true });
+      const checkbox = await reader.read('cs_weekly_report', source);
+      assert.throws(() => cleanRange('cs_weekly_report', checkbox, source.columns), {
+        message: `sheet source "cs_weekly_report" (spreadsheet ${SOURCE_SHEET}, tab Report): row 3, column "New replacement processes": true is not a number`,
+      });
     });
   });
 

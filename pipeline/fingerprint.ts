@@ -4,6 +4,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Declaration } from '../graph/declare.ts';
+import { compareCodePoints } from '../graph/text.ts';
 
 /**
  * What decides whether a node must run again: its code, its declaration, the week, and the
@@ -30,7 +31,7 @@ export function fingerprintHash(fingerprint: Fingerprint): string {
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) =>
     item !== null && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => compareCodePoints(a, b)))
       : item,
   );
 }
@@ -84,7 +85,7 @@ export class CodeHasher {
       }
     };
     await visit(entry);
-    const files = [...seen].map(([path, source]) => [relative(dirname(entry), path), source]).sort(([a], [b]) => a!.localeCompare(b!));
+    const files = [...seen].map(([path, source]) => [relative(dirname(entry), path), source]).sort(([a], [b]) => compareCodePoints(a!, b!));
     return hashOf(files);
   }
 }

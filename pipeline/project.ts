@@ -1,7 +1,10 @@
 import { buildGraph, nodesOf } from '../graph/build.ts';
 import type { PipelineGraph } from '../graph/build.ts';
 import type { KpiDeclaration, PublishDeclaration } from '../graph/declare.ts';
+import { DefinitionError } from '../graph/errors.ts';
+import type { Problem } from '../graph/errors.ts';
 import type { Config } from './config.ts';
+import { CodeHasher } from './fingerprint.ts';
 import { loadDeclarations } from './loader.ts';
 
 /** The validated graph of a nodes folder. */
@@ -13,8 +16,25 @@ export interface Project {
 export async function loadProject(config: Config, nodesDir: string = config.paths.nodes): Promise<Project> {
   const loaded = await loadDeclarations(nodesDir, config.paths.root);
   const graph = buildGraph(loaded, { sheetSources: new Set(Object.keys(config.sheets)) });
+  await checkImports(graph, config.paths.root);
   const domains = [...new Set(nodesOf(graph).flatMap((node) => (node.kind === 'kpi' || node.kind === 'publish' ? [node.declaration.domain] : [])))].sort();
   return { graph, domains };
+}
+
+/**
+ * Follows every node file's imports as its code hash will: one that cannot be resolved is a
+ * declaration error before anything runs, not a failure in the middle of a run.
+ */
+async function checkImports(graph: PipelineGraph, root: string): Promise<void> {
+  const code = new CodeHasher(root);
+  const results = await Promise.allSettled(nodesOf(graph).flatMap((node) => ('file' in node ? [code.hash(node.file)] : [])));
+  const problems: Problem[] = [];
+  for (const result of results) {
+    if (result.status === 'fulfilled') continue;
+    if (!(result.reason instanceof DefinitionError)) throw result.reason;
+    problems.push(...result.reason.problems);
+  }
+  if (problems.length > 0) throw new DefinitionError(problems);
 }
 
 /** The KPIs of a domain, by number. */

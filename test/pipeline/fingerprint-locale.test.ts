@@ -13,9 +13,9 @@ import { REPO } from '../helpers/environment.ts';
 
 const module = (path: string) => JSON.stringify(pathToFileURL(join(REPO, path)).href);
 
-/** Hashes a declaration and a fingerprint whose keys sort differently under da_DK, and prints them. */
+/** Hashes a declaration and a fingerprint whose keys sort differently under da_DK, and a KPI file with its helpers; prints them. */
 const SCRIPT = `
-const { declarationHash, fingerprintHash } = await import(${module('pipeline/fingerprint.ts')});
+const { CodeHasher, declarationHash, fingerprintHash } = await import(${module('pipeline/fingerprint.ts')});
 const { defineKpi, kpi, table } = await import(${module('graph/declare.ts')});
 const declaration = defineKpi({
   domain: 'locale', number: 1, name: 'Keys in every order', unit: 'integer',
@@ -23,7 +23,8 @@ const declaration = defineKpi({
   compute: () => 1,
 });
 const fingerprint = { code: 'c', declaration: 'd', week: '2026-W10', inputs: { 'locale.z': '1', 'locale.aa': '2', 'table:stg.ab': '3', 'locale.Å': '4' } };
-process.stdout.write(JSON.stringify({ declaration: declarationHash(declaration), fingerprint: fingerprintHash(fingerprint) }));
+const code = await new CodeHasher(${JSON.stringify(REPO)}).hash('fixtures/test-nodes/imports/lib/kpi01.ts');
+process.stdout.write(JSON.stringify({ declaration: declarationHash(declaration), fingerprint: fingerprintHash(fingerprint), code }));
 `;
 
 function hashIn(environment: { locale: string; timeZone: string; cwd: string }): Promise<string> {
@@ -41,13 +42,13 @@ function hashIn(environment: { locale: string; timeZone: string; cwd: string }):
   });
 }
 
-test('the declaration and fingerprint hashes do not depend on locale, time zone or working directory', async () => {
+test('declaration, fingerprint and code hashes do not depend on locale, time zone or working directory', async () => {
   const [plain, danish, other] = await Promise.all([
     hashIn({ locale: 'C', timeZone: 'UTC', cwd: REPO }),
     hashIn({ locale: 'da_DK.UTF-8', timeZone: 'Europe/Copenhagen', cwd: REPO }),
     hashIn({ locale: 'en_US.UTF-8', timeZone: 'America/Los_Angeles', cwd: tmpdir() }),
   ]);
-  assert.match(plain, /^\{"declaration":"[0-9a-f]{16}","fingerprint":"[0-9a-f]{16}"\}$/);
+  assert.match(plain, /^\{"declaration":"[0-9a-f]{16}","fingerprint":"[0-9a-f]{16}","code":"[0-9a-f]{16}"\}$/);
   assert.equal(danish, plain);
   assert.equal(other, plain);
 });

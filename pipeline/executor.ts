@@ -93,11 +93,15 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
     }
   };
 
+  // Walks the descendants with its own stack: a chain of thousands of tasks would overflow the call stack.
   const block = (id: string, failed: string) => {
-    for (const next of tasks.outNeighbors(id)) {
-      if (results.has(next)) continue;
-      results.set(next, { task: tasks.getNodeAttributes(next), status: 'blocked', blockedBy: failed });
-      block(next, failed);
+    const reached = [id];
+    for (let current = reached.pop(); current !== undefined; current = reached.pop()) {
+      for (const next of tasks.outNeighbors(current)) {
+        if (results.has(next)) continue;
+        results.set(next, { task: tasks.getNodeAttributes(next), status: 'blocked', blockedBy: failed });
+        reached.push(next);
+      }
     }
   };
 

@@ -112,7 +112,8 @@ const configSchema = strictObject({
   google: strictObject({
     /** Google Sheets calls in flight at once across the run (the API's quota is per minute and per user). */
     concurrency: z.number().int().min(1).max(10).default(1),
-    retry: retryPolicy({ attempts: 5, baseDelayMs: 500, maxDelayMs: 16000 }),
+    /** Waits out a per-minute quota: 6 waits of 1, 2, 4, 8, 16 and 32 s (plus up to 1 s of jitter each), 63 to 68 s in all. */
+    retry: retryPolicy({ attempts: 7, baseDelayMs: 1000, maxDelayMs: 32000 }),
   }).prefault({}),
 });
 

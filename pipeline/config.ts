@@ -8,7 +8,7 @@ import { checkCron } from './schedule.ts';
 
 export const CONFIG_FILE = 'kpi.config.json';
 
-/** `tasks.retry.attemps` */
+/** A key's path as written in the file: `tasks.retry.attempts`, `schedules.0.cron`. */
 const keyPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
 
 /**

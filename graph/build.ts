@@ -195,28 +195,34 @@ function addInputEdge(
   }
 }
 
-/** The first cycle found, as a path that returns to its start, or undefined for a DAG. */
+/**
+ * The first cycle found, as a path that returns to its start, or undefined for a DAG. A
+ * depth-first search with its own stack: a chain of thousands of KPIs would overflow the
+ * call stack.
+ */
 function findCycle(graph: PipelineGraph): string[] | undefined {
   const state = new Map<string, 'open' | 'done'>();
-  const path: string[] = [];
-  const visit = (id: string): string[] | undefined => {
-    state.set(id, 'open');
-    path.push(id);
-    for (const next of graph.outNeighbors(id).sort()) {
-      if (state.get(next) === 'open') return [...path.slice(path.indexOf(next)), next];
-      if (!state.has(next)) {
-        const cycle = visit(next);
-        if (cycle) return cycle;
+  for (const start of [...graph.nodes()].sort()) {
+    if (state.has(start)) continue;
+    // The open path: each node with its out-neighbours in order, and how many were visited.
+    const path: { id: string; next: string[]; visited: number }[] = [];
+    const open = (id: string) => {
+      state.set(id, 'open');
+      path.push({ id, next: graph.outNeighbors(id).sort(), visited: 0 });
+    };
+    open(start);
+    while (path.length > 0) {
+      const top = path[path.length - 1]!;
+      const next = top.next[top.visited++];
+      if (next === undefined) {
+        state.set(top.id, 'done');
+        path.pop();
+      } else if (state.get(next) === 'open') {
+        const ids = path.map((entry) => entry.id);
+        return [...ids.slice(ids.indexOf(next)), next];
+      } else if (!state.has(next)) {
+        open(next);
       }
-    }
-    path.pop();
-    state.set(id, 'done');
-    return undefined;
-  };
-  for (const id of [...graph.nodes()].sort()) {
-    if (!state.has(id)) {
-      const cycle = visit(id);
-      if (cycle) return cycle;
     }
   }
   return undefined;

@@ -1,5 +1,6 @@
 import type { PipelineGraph } from './build.ts';
 import { SelectorError } from './errors.ts';
+import { closestMatches } from './text.ts';
 
 /**
  * dbt's graph operators: `x`, `+x` (and ancestors), `x+` (and descendants), `2+x` / `x+1`
@@ -47,7 +48,7 @@ export function selectNodes(graph: PipelineGraph, include: readonly string[], ex
 function resolve(graph: PipelineGraph, selector: Selector): Set<string> {
   const roots = matchPattern(graph, selector.pattern);
   if (roots.length === 0) {
-    const suggestions = closestIds(graph, selector.pattern);
+    const suggestions = closestMatches(selector.pattern, graph.nodes(), 3);
     throw new SelectorError(
       `selector "${selector.text}" matches no node` + (suggestions.length > 0 ? `; did you mean ${suggestions.join(', ')}?` : ''),
     );
@@ -87,28 +88,6 @@ function walk(graph: PipelineGraph, roots: readonly string[], direction: 'in' | 
     frontier = next;
   }
   return seen;
-}
-
-function closestIds(graph: PipelineGraph, pattern: string): string[] {
-  const limit = Math.max(2, Math.floor(pattern.length / 3));
-  return graph
-    .mapNodes((id) => ({ id, distance: editDistance(pattern, id) }))
-    .filter((candidate) => candidate.distance <= limit)
-    .sort((a, b) => a.distance - b.distance || a.id.localeCompare(b.id))
-    .slice(0, 3)
-    .map((candidate) => candidate.id);
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 function escapeRegExp(text: string): string {

@@ -2,11 +2,31 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { IsoWeek } from '../graph/iso-week.ts';
+import { closestMatches } from '../graph/text.ts';
+import { LOG_LEVELS } from './log.ts';
 import { checkCron } from './schedule.ts';
 
 export const CONFIG_FILE = 'kpi.config.json';
 
-const column = z.object({
+/** A key's path as written in the file: `tasks.retry.attempts`, `schedules.0.cron`. */
+const keyPath = (path: readonly PropertyKey[]) => path.map(String).join('.');
+
+/**
+ * An object whose unknown keys are errors, each naming its path and, for a likely typo, the key
+ * that was meant: a misspelt setting would otherwise be ignored without a word.
+ */
+function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
+  const known = Object.keys(shape);
+  const describe = (path: readonly PropertyKey[], key: string) => {
+    const [closest] = closestMatches(key, known, 1);
+    return `${keyPath([...path, key])}: unknown key, ${closest ? `did you mean "${closest}"?` : `expected one of ${known.join(', ')}`}`;
+  };
+  return z.strictObject(shape, {
+    error: (issue) => (issue.code === 'unrecognized_keys' ? issue.keys.map((key) => describe(issue.path ?? [], key)).join('; ') : undefined),
+  });
+}
+
+const column = strictObject({
   /** Column name in the DuckDB table and in each row. */
   name: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'column names are lower case letters, digits and _'),
   type: z.enum(['text', 'number', 'date']),
@@ -16,14 +36,14 @@ const column = z.object({
 
 const SPREADSHEET_ID = z.string().regex(/^[A-Za-z0-9_-]{10,100}$/, 'a spreadsheet id is the long code in its URL');
 
-const googleRange = z.object({
+const googleRange = strictObject({
   spreadsheetId: SPREADSHEET_ID,
   tab: z.string().min(1),
   /** A1 range within the tab, e.g. `A1:E`; default the whole tab. */
   range: z.string().regex(/^[A-Z]+\d*(:[A-Z]+\d*)?$/, 'range is A1 notation without the tab, e.g. A1:E').optional(),
 });
 
-const sheetSource = z.object({
+const sheetSource = strictObject({
   /** An .xlsx workbook or a .csv file, relative to the configuration file: the embedded default. */
   file: z.string().optional(),
   /** Tab of a workbook; ignored for CSV. */
@@ -38,26 +58,22 @@ const sheetSource = z.object({
 
 /** Retries with exponential backoff and jitter: how many attempts, and the delay's base and cap. */
 function retryPolicy(defaults: { attempts: number; baseDelayMs: number; maxDelayMs: number }) {
-  return z
-    .object({
-      attempts: z.number().int().min(1).max(10).default(defaults.attempts),
-      baseDelayMs: z.number().int().min(0).default(defaults.baseDelayMs),
-      maxDelayMs: z.number().int().min(0).default(defaults.maxDelayMs),
-    })
-    .prefault({});
+  return strictObject({
+    attempts: z.number().int().min(1).max(10).default(defaults.attempts),
+    baseDelayMs: z.number().int().min(0).default(defaults.baseDelayMs),
+    maxDelayMs: z.number().int().min(0).default(defaults.maxDelayMs),
+  }).prefault({});
 }
 
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
-const configSchema = z.object({
+const configSchema = strictObject({
   timeZone: z.string().default('Europe/Madrid'),
   /** When a week counts as complete: from this local day and time of the following week (default Monday 00:00). */
-  weekCutoff: z
-    .object({
-      day: z.enum(WEEKDAYS).default('monday'),
-      time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'time is HH:MM, 24-hour'),
-    })
-    .optional(),
+  weekCutoff: strictObject({
+    day: z.enum(WEEKDAYS).default('monday'),
+    time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'time is HH:MM, 24-hour'),
+  }).optional(),
   /** The first week with source data: earlier weeks are never computed, and a lookback into them reads no value. */
   firstWeek: z
     .string()
@@ -75,11 +91,11 @@ const configSchema = z.object({
   concurrency: z.number().int().min(1).max(64).default(4),
   sheets: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), sheetSource).default({}),
   /** Per domain: the Google spreadsheet its scorecard is published to (when credentials are set). */
-  scorecards: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), z.object({ spreadsheetId: SPREADSHEET_ID })).default({}),
+  scorecards: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), strictObject({ spreadsheetId: SPREADSHEET_ID })).default({}),
   /** For `pipeline schedule`: cron expressions (in timeZone) and what each runs, for the last completed week. */
   schedules: z
     .array(
-      z.object({
+      strictObject({
         name: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'schedule names are lower case letters, digits, - and _'),
         cron: z.string(),
         target: z.array(z.string()).default([]),
@@ -89,30 +105,25 @@ const configSchema = z.object({
     )
     .default([]),
   /** Every task: how long it may run, and how often a transient failure (a reset connection, a 5xx) is retried. */
-  tasks: z
-    .object({
-      timeoutSeconds: z.number().positive().default(600),
-      retry: retryPolicy({ attempts: 3, baseDelayMs: 250, maxDelayMs: 5000 }),
-    })
-    .prefault({}),
+  tasks: strictObject({
+    timeoutSeconds: z.number().positive().default(600),
+    retry: retryPolicy({ attempts: 3, baseDelayMs: 250, maxDelayMs: 5000 }),
+  }).prefault({}),
   /** Alerts: a webhook (Slack-compatible) told how runs end. */
-  notify: z
-    .object({
-      /** The environment variable holding the webhook's URL (a URL is a secret: it never goes in the file). */
-      webhookEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'webhookEnv names an environment variable, e.g. KPI_WEBHOOK_URL'),
-      /** Which outcomes are sent: failures (failed or interrupted runs) by default, successes too on request. */
-      on: z.array(z.enum(['failure', 'success'])).default(['failure']),
-      timeoutSeconds: z.number().positive().default(10),
-      retry: retryPolicy({ attempts: 3, baseDelayMs: 1000, maxDelayMs: 8000 }),
-    })
-    .optional(),
-  google: z
-    .object({
-      /** Google Sheets calls in flight at once across the run (the API's quota is per minute and per user). */
-      concurrency: z.number().int().min(1).max(10).default(1),
-      retry: retryPolicy({ attempts: 5, baseDelayMs: 500, maxDelayMs: 16000 }),
-    })
-    .prefault({}),
+  notify: strictObject({
+    /** The environment variable holding the webhook's URL (a URL is a secret: it never goes in the file). */
+    webhookEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'webhookEnv names an environment variable, e.g. KPI_WEBHOOK_URL'),
+    /** Which outcomes are sent: failures (failed or interrupted runs) by default, successes too on request. */
+    on: z.array(z.enum(['failure', 'success'])).default(['failure']),
+    timeoutSeconds: z.number().positive().default(10),
+    retry: retryPolicy({ attempts: 3, baseDelayMs: 1000, maxDelayMs: 8000 }),
+  }).optional(),
+  google: strictObject({
+    /** Google Sheets calls in flight at once across the run (the API's quota is per minute and per user). */
+    concurrency: z.number().int().min(1).max(10).default(1),
+    /** Waits out a per-minute quota: 6 waits of 1, 2, 4, 8, 16 and 32 s (plus up to 1 s of jitter each), 63 to 68 s in all. */
+    retry: retryPolicy({ attempts: 7, baseDelayMs: 1000, maxDelayMs: 32000 }),
+  }).prefault({}),
 });
 
 export type SheetColumn = z.infer<typeof column>;
@@ -136,26 +147,63 @@ export class ConfigError extends Error {
   readonly code = 'config';
 }
 
-/** Reads `kpi.config.json` (all keys optional) and the environment. */
-export async function loadConfig(file: string = resolve(CONFIG_FILE), env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+/**
+ * The variables the engine reads. A blank one counts as unset: `KPI_STATE_DIR=` must not put
+ * the warehouse in the configuration's own folder.
+ */
+const setting = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value : undefined));
+const environmentSchema = z.object({
+  DATABASE_URL: setting,
+  KPI_STATE_DIR: setting,
+  KPI_SCORECARD_DIR: setting,
+  KPI_TIME_ZONE: setting,
+  KPI_LOG_LEVEL: setting.pipe(z.enum(LOG_LEVELS, { error: (issue) => `${JSON.stringify(issue.input)} is not a log level: use one of ${LOG_LEVELS.join(', ')}` }).optional()),
+});
+
+/** Where the configuration comes from. */
+export interface ConfigSource {
+  readonly file: string;
+  /**
+   * Named by the user (`--config`): it must exist. Only the default `./kpi.config.json` may be
+   * missing, meaning the embedded defaults.
+   */
+  readonly explicit: boolean;
+}
+
+/** Reads the configuration file (every key optional, none unknown) and the environment. */
+export async function loadConfig(source: ConfigSource, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const { file } = source;
+  const environment = environmentSchema.safeParse(env);
+  if (!environment.success) {
+    throw new ConfigError(environment.error.issues.map((issue) => `environment variable ${keyPath(issue.path)}: ${issue.message}`).join('; '));
+  }
+  const { DATABASE_URL, KPI_STATE_DIR, KPI_SCORECARD_DIR, KPI_TIME_ZONE } = environment.data;
   let raw: unknown = {};
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    if (!missing) throw new ConfigError(`${file}: ${(error as Error).message}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && source.explicit) throw new ConfigError(`configuration file ${file} does not exist`, { cause: error });
+    if (code !== 'ENOENT') throw new ConfigError(`${file}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const details = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-    throw new ConfigError(`${file}: ${details}`);
+    // Unknown keys first: a misspelt key also leaves the key meant missing. Their messages name their own paths (see strictObject).
+    const unknownKeys = parsed.error.issues.filter((issue) => issue.code === 'unrecognized_keys').map((issue) => issue.message);
+    const others = parsed.error.issues.filter((issue) => issue.code !== 'unrecognized_keys').map((issue) => `${keyPath(issue.path) || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`${file}: ${[...unknownKeys, ...others].join('; ')}`);
   }
   const root = dirname(resolve(file));
-  const config = { ...parsed.data, timeZone: env.KPI_TIME_ZONE || parsed.data.timeZone };
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: config.timeZone });
-  } catch {
-    throw new ConfigError(`${file}: timeZone "${config.timeZone}" is not a known IANA time zone`);
+  const config = { ...parsed.data, timeZone: KPI_TIME_ZONE ?? parsed.data.timeZone };
+  if (!isTimeZone(config.timeZone)) {
+    throw new ConfigError(
+      KPI_TIME_ZONE === undefined
+        ? `${file}: timeZone "${config.timeZone}" is not a known IANA time zone`
+        : `KPI_TIME_ZONE (or --tz) "${config.timeZone}" is not a known IANA time zone`,
+    );
   }
   for (const schedule of config.schedules) {
     try {
@@ -175,11 +223,20 @@ export async function loadConfig(file: string = resolve(CONFIG_FILE), env: NodeJ
     ...config,
     paths: {
       root,
-      state: resolve(root, env.KPI_STATE_DIR ?? config.stateDir),
-      scorecards: resolve(root, env.KPI_SCORECARD_DIR ?? config.scorecardDir),
+      state: resolve(root, KPI_STATE_DIR ?? config.stateDir),
+      scorecards: resolve(root, KPI_SCORECARD_DIR ?? config.scorecardDir),
       fixtures: resolve(root, config.fixturesDir),
       nodes: resolve(root, config.nodesDir),
     },
-    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+    ...(DATABASE_URL ? { databaseUrl: DATABASE_URL } : {}),
   };
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }

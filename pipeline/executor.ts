@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import PQueue from 'p-queue';
 import { Temporal } from 'temporal-polyfill';
 import type { Task, TaskGraph } from '../graph/plan.ts';
+import { compareCodePoints } from '../graph/text.ts';
 import { coerceError } from './errors.ts';
 
 export type TaskStatus = 'succeeded' | 'failed' | 'blocked';
@@ -66,7 +67,7 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
   // A pooled task takes its pool slots first (in name order, so two tasks never wait on each
   // other's), then a global one: waiting for a narrow pool never holds a global slot.
   const enqueue = (task: Task, job: () => Promise<void>): Promise<void> => {
-    const needed = [...(options.poolsOf?.(task) ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+    const needed = [...(options.poolsOf?.(task) ?? [])].sort((a, b) => compareCodePoints(a.name, b.name));
     const acquire = (index: number): Promise<void> => {
       const pool = needed[index];
       if (!pool) return queue.add(job);
@@ -94,11 +95,15 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
     }
   };
 
+  // Walks the descendants with its own stack: a chain of thousands of tasks would overflow the call stack.
   const block = (id: string, failed: string) => {
-    for (const next of tasks.outNeighbors(id)) {
-      if (results.has(next)) continue;
-      results.set(next, { task: tasks.getNodeAttributes(next), status: 'blocked', blockedBy: failed });
-      block(next, failed);
+    const reached = [id];
+    for (let current = reached.pop(); current !== undefined; current = reached.pop()) {
+      for (const next of tasks.outNeighbors(current)) {
+        if (results.has(next)) continue;
+        results.set(next, { task: tasks.getNodeAttributes(next), status: 'blocked', blockedBy: failed });
+        reached.push(next);
+      }
     }
   };
 
@@ -137,7 +142,7 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
   };
 
   tasks.forEachNode((id) => waitingOn.set(id, tasks.inDegree(id)));
-  for (const [id, count] of [...waitingOn].sort(([a], [b]) => a.localeCompare(b))) if (count === 0) schedule(id);
+  for (const [id, count] of [...waitingOn].sort(([a], [b]) => compareCodePoints(a, b))) if (count === 0) schedule(id);
   if (outstanding === 0) finish();
   await finished;
   return results;

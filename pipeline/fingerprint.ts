@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, extname, relative, resolve } from 'node:path';
+import { build, transform } from 'esbuild';
+import type { Loader, Message } from 'esbuild';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Declaration } from '../graph/declare.ts';
+import { DefinitionError } from '../graph/errors.ts';
+import { compareCodePoints } from '../graph/text.ts';
 
 /**
  * What decides whether a node must run again: its code, its declaration, the week, and the
@@ -30,7 +34,7 @@ export function fingerprintHash(fingerprint: Fingerprint): string {
 function stableJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) =>
     item !== null && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => compareCodePoints(a, b)))
       : item,
   );
 }
@@ -50,18 +54,19 @@ export function declarationHash(declaration: Declaration): string {
   });
 }
 
-const IMPORT_SPECIFIER = /(?:^|[\s;])(?:import|export)\s(?:[^'"]*?\sfrom\s*)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
-
 /**
- * Hashes a node file with the project modules it imports (relative imports, followed
- * transitively): editing a shared helper makes every node that uses it stale. Packages,
- * the declaration API included, are not part of a node's code.
+ * Hashes a node file with the project modules it really imports, as esbuild resolves them (a
+ * `./x.js` specifier naming `x.ts`, re-exports, folder indexes; not imports in comments):
+ * editing a shared helper makes every node that uses it stale. Each file is hashed without
+ * its comments and layout, so rewording a comment changes nothing. Packages, the declaration
+ * API included, are not part of a node's code.
  */
 export class CodeHasher {
   private readonly cache = new Map<string, Promise<string>>();
 
   constructor(private readonly root: string) {}
 
+  /** Rejects with a DefinitionError naming the file when one of its imports cannot be resolved. */
   hash(file: string): Promise<string> {
     const path = resolve(this.root, file);
     let hash = this.cache.get(path);
@@ -73,20 +78,47 @@ export class CodeHasher {
   }
 
   private async hashClosure(entry: string): Promise<string> {
-    const seen = new Map<string, string>();
-    const visit = async (path: string): Promise<void> => {
-      if (seen.has(path)) return;
-      const source = await readFile(path, 'utf8');
-      seen.set(path, source);
-      for (const match of source.matchAll(IMPORT_SPECIFIER)) {
-        const specifier = match[1] ?? match[2];
-        if (specifier?.startsWith('.')) await visit(resolve(dirname(path), specifier));
-      }
-    };
-    await visit(entry);
-    const files = [...seen].map(([path, source]) => [relative(dirname(entry), path), source]).sort(([a], [b]) => a!.localeCompare(b!));
-    return hashOf(files);
+    const files = await Promise.all(
+      (await this.importedFiles(entry)).map(async (path) => [relative(dirname(entry), path), await withoutComments(path)] as const),
+    );
+    return hashOf(files.sort(([a], [b]) => compareCodePoints(a, b)));
   }
+
+  /** The entry and every project file it imports, directly or not. */
+  private async importedFiles(entry: string): Promise<string[]> {
+    try {
+      const { metafile } = await build({
+        entryPoints: [entry],
+        absWorkingDir: this.root,
+        bundle: true,
+        write: false,
+        metafile: true,
+        packages: 'external',
+        platform: 'node',
+        format: 'esm',
+        logLevel: 'silent',
+      });
+      return Object.keys(metafile.inputs).map((input) => resolve(this.root, input));
+    } catch (error) {
+      const failures = (error as { errors?: Message[] }).errors;
+      if (!failures) throw error;
+      throw new DefinitionError(
+        failures.map((failure) => ({
+          file: relative(this.root, entry),
+          message: `its code cannot be followed: ${failure.location ? `${failure.location.file}:${failure.location.line}: ` : ''}${failure.text}`,
+        })),
+      );
+    }
+  }
+}
+
+const LOADERS: Readonly<Record<string, Loader>> = { '.ts': 'ts', '.mts': 'ts', '.cts': 'ts', '.tsx': 'tsx', '.jsx': 'jsx', '.json': 'json' };
+
+/** The file's code without comments and layout. */
+async function withoutComments(path: string): Promise<string> {
+  const source = await readFile(path, 'utf8');
+  const { code } = await transform(source, { loader: LOADERS[extname(path)] ?? 'js', minifyWhitespace: true, legalComments: 'none' });
+  return code;
 }
 
 /** What part of a table a fingerprint covers: all of it by default. */

@@ -6,7 +6,8 @@ import type { IsoWeek } from '../graph/iso-week.ts';
 import { taskLevels } from '../graph/plan.ts';
 import type { Task, TaskGraph } from '../graph/plan.ts';
 import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scorecards.ts';
-import { CodeHasher, declarationHash, hashOf, staleReasons } from './fingerprint.ts';
+import { declarationHash, hashOf, staleReasons } from './fingerprint.ts';
+import type { CodeHasher } from './fingerprint.ts';
 import type { Fingerprint, History, TableScope } from './fingerprint.ts';
 import { weekContext } from './dates.ts';
 import type { Sources } from './sources.ts';
@@ -15,7 +16,8 @@ type Db = Kysely<any>;
 
 export interface FreshnessOptions {
   readonly graph: PipelineGraph;
-  readonly root: string;
+  /** Hashes of the node files' code (see Project.code). */
+  readonly code: CodeHasher;
   readonly db: Db;
   readonly sources: Sources;
   /** Latest node-runs by task id, from the ledger. */
@@ -46,11 +48,7 @@ function inputWeeks(input: KpiInput, week: IsoWeek): IsoWeek[] {
  * plan, and during it with the values upstream tasks have just stored.
  */
 export class Freshness {
-  private readonly code: CodeHasher;
-
-  constructor(private readonly options: FreshnessOptions) {
-    this.code = new CodeHasher(options.root);
-  }
+  constructor(private readonly options: FreshnessOptions) {}
 
   /**
    * Fingerprints a task and compares it with its last successful run. `staleUpstream` (when
@@ -117,7 +115,7 @@ export class Freshness {
       inputs.destination = this.destinationHash(node.declaration.domain);
     }
     return {
-      code: await this.code.hash(node.file),
+      code: await this.options.code.hash(node.file),
       declaration: declarationHash(node.declaration),
       week: week?.id ?? null,
       inputs,

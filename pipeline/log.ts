@@ -8,6 +8,9 @@ import { scrubSecrets } from './secrets.ts';
 
 export type Logger = PinoLogger;
 
+/** The values KPI_LOG_LEVEL may take (checked with the configuration). */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
 /** Something that takes finished log lines: stderr, a file, the live view. */
 export interface LineSink {
   write(line: string): void;
@@ -44,7 +47,8 @@ function scrubbing(sink: LineSink): Writable {
  * log file. Secrets are redacted by key and scrubbed from text on every stream.
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const level = options.level ?? process.env.KPI_LOG_LEVEL ?? 'info';
+  // A blank KPI_LOG_LEVEL is unset, as the configuration reads it.
+  const level = options.level ?? (process.env.KPI_LOG_LEVEL?.trim() || 'info');
   const readable = options.pretty ?? process.stderr.isTTY === true;
   const console: LineSink = options.console ?? { write: (line) => process.stderr.write(line) };
   const consoleStream = readable

@@ -11,25 +11,48 @@ export interface RetryOptions extends RetryPolicy {
   isRetryable(error: unknown): boolean;
   onRetry?(error: unknown, attempt: number, delayMs: number): void;
   readonly signal?: AbortSignal;
+  /** How to wait; tests pass one that only records the delay. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /**
- * Runs `work` until it succeeds, a failure is not retryable, or the attempts run out.
- * Delays grow exponentially with full jitter, so clients that failed together do not retry
- * together.
+ * The wait after failed attempt `attempt` (1-based): truncated exponential back-off with
+ * jitter, as Google advises, `min(max, base · 2^(attempt-1) + random · base)`. The jitter is
+ * added, not taken off, so a policy's total wait has a floor: clients that failed together
+ * do not retry together, and a quota window is waited out for sure.
+ */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: number = Math.random()): number {
+  return Math.round(Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1) + random * policy.baseDelayMs));
+}
+
+/**
+ * Runs `work` until it succeeds, a failure is not retryable, or the attempts run out, waiting
+ * between attempts as backoffDelay says, or as long as the server's Retry-After asks (up to
+ * `maxDelayMs`).
  */
 export async function withRetry<T>(work: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const wait = options.sleep ?? ((ms, signal) => sleep(ms, undefined, signal ? { signal } : {}));
   for (let attempt = 1; ; attempt++) {
     try {
       return await work(attempt);
     } catch (error) {
       if (attempt >= options.attempts || !options.isRetryable(error)) throw error;
-      const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
-      const delayMs = Math.round(Math.random() * ceiling);
+      const delayMs = Math.min(options.maxDelayMs, Math.max(backoffDelay(options, attempt), retryAfterMs(error) ?? 0));
       options.onRetry?.(error, attempt, delayMs);
-      await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : {});
+      await wait(delayMs, options.signal);
     }
   }
+}
+
+/** How long an HTTP answer asks to wait before trying again (`Retry-After`: seconds or a date), if it says. */
+export function retryAfterMs(error: unknown, now: number = Date.now()): number | undefined {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    const value = (cause as { response?: { headers?: { get?(name: string): string | null } } }).response?.headers?.get?.('retry-after');
+    if (!value) continue;
+    const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - now;
+    return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
+  }
+  return undefined;
 }
 
 const TRANSIENT_CODES = new Set([

@@ -159,7 +159,7 @@ async function openSession(
     const sources = new Sources(options.config, warehouse, connectors.sheets);
     const freshness = new Freshness({
       graph: project.graph,
-      root: options.config.paths.root,
+      code: project.code,
       db: warehouse.db,
       sources,
       history: await loadHistory(warehouse.db, tasks.nodes()),

@@ -1,5 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import { Temporal } from 'temporal-polyfill';
+import { compareCodePoints } from '../graph/text.ts';
 import type { Logger } from './log.ts';
 
 /** One scheduled run: when (a cron expression in the configured time zone) and what. */
@@ -50,7 +51,7 @@ export async function runScheduler(options: SchedulerOptions): Promise<void> {
   while (!signal.aborted) {
     const upcoming = entries
       .map((entry) => ({ entry, at: nextFireTimes(entry.cron, from, timeZone, 1)[0]! }))
-      .sort((a, b) => Temporal.Instant.compare(a.at, b.at) || a.entry.name.localeCompare(b.entry.name));
+      .sort((a, b) => Temporal.Instant.compare(a.at, b.at) || compareCodePoints(a.entry.name, b.entry.name));
     const { entry, at } = upcoming[0]!;
     log.info({ schedule: entry.name, at: at.toZonedDateTimeISO(timeZone).toString({ timeZoneName: 'never' }) }, `next run: ${entry.name}`);
     const wait = at.epochMilliseconds - options.now().epochMilliseconds;

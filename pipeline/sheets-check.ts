@@ -1,5 +1,6 @@
 import { kpiNumberLabel } from '../graph/ids.ts';
 import type { IsoWeek } from '../graph/iso-week.ts';
+import { compareCodePoints } from '../graph/text.ts';
 import type { Config } from './config.ts';
 import type { Connectors } from './connectors/factory.ts';
 import { columnLetter } from './connectors/sheets/a1.ts';
@@ -19,7 +20,7 @@ export interface CheckLine {
  */
 export async function checkSheets(config: Config, project: Project, week: IsoWeek, connectors: Connectors): Promise<CheckLine[]> {
   const lines: CheckLine[] = [];
-  for (const [name, source] of Object.entries(config.sheets).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, source] of Object.entries(config.sheets).sort(([a], [b]) => compareCodePoints(a, b))) {
     if (!source.google) continue;
     try {
       const range = await connectors.sheets.read(name, source);

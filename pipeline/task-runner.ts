@@ -14,6 +14,7 @@ import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scoreca
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { firstWeekOf, weekContext } from './dates.ts';
 import { coerceError, NodeError } from './errors.ts';
+import { kpiValue } from './kpi-value.ts';
 import { isTransient, withRetry, withTimeout } from './retry.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import type { PublishedCell } from './engine/value-history.ts';
@@ -150,9 +151,7 @@ export class TaskRunner {
       },
       signal,
     };
-    const raw = await declaration.compute(context);
-    const value = raw === null || raw === undefined ? null : Number(raw);
-    if (value !== null && !Number.isFinite(value)) throw new Error(`compute returned ${String(raw)}, not a finite number`);
+    const value = kpiValue(await declaration.compute(context), declaration.unit);
     for (const check of declaration.checks ?? []) {
       const failure = check.test(value);
       if (failure) throw new Error(`check ${check.name} failed: ${failure}`);

@@ -11,7 +11,8 @@ import type { SelectionFlags } from './options.ts';
 
 /** The configuration of `--config`, or of ./kpi.config.json. */
 export function readConfig(flags: { config?: string }, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  return loadConfig(resolve(flags.config ?? CONFIG_FILE), env);
+  const source = flags.config === undefined ? { file: resolve(CONFIG_FILE), explicit: false } : { file: resolve(flags.config), explicit: true };
+  return loadConfig(source, env);
 }
 
 /** The configuration and the selection of nodes and weeks that the flags describe. */

@@ -242,5 +242,15 @@ describe('SheetsEmulator through google-spreadsheet', () => {
     assert.equal(emu.tabs('book').length, 2);
     await noRetry.addSheet({ title: 'Later' });
     assert.equal(emu.tabs('book').length, 3, 'only one request failed');
+
+    emu.failNext(1, 503, { retryAfterSeconds: 7 });
+    await assert.rejects(noRetry.loadInfo(), (err: unknown) => {
+      const response = (err as { response?: Response }).response;
+      assert.equal(response?.status, 503);
+      assert.equal(response?.headers.get('retry-after'), '7');
+      return true;
+    });
+    emu.failNext(Infinity, 429);
+    for (let i = 0; i < 3; i++) await rejectsWith(noRetry.loadInfo(), 429);
   });
 });

@@ -53,7 +53,7 @@ export async function createEnvironment(engine: Engine = 'pglite'): Promise<Test
     }
     dropDatabase = () => adminQuery(`drop database if exists ${name} with (force)`);
   }
-  const config = await loadConfig(join(REPO, 'kpi.config.json'), env);
+  const config = await loadConfig({ file: join(REPO, 'kpi.config.json'), explicit: true }, env);
   return {
     dir,
     config,

@@ -298,7 +298,7 @@ export class SheetsEmulator {
   readonly requests: { method: string; path: string; body?: unknown }[] = [];
   private readonly books = new Map<string, Book>();
   private readonly tokens = new Map<string, Caller>();
-  private readonly failures: { remaining: number; status: number; method?: string; pathIncludes?: string }[] = [];
+  private readonly failures: { remaining: number; status: number; method?: string; pathIncludes?: string; retryAfterSeconds?: number }[] = [];
   private tokenCount = 0;
 
   private constructor(private readonly agent: MockAgent, private readonly previous: Dispatcher) {}
@@ -398,8 +398,11 @@ export class SheetsEmulator {
       ({ sheetId, title, rowCount, columnCount, frozenRowCount, frozenColumnCount }));
   }
 
-  /** The next `times` Sheets requests matching the options answer `status` with a Google-style error body. */
-  failNext(times: number, status: number, options: { method?: string; pathIncludes?: string } = {}): void {
+  /**
+   * The next `times` Sheets requests matching the options answer `status` with a Google-style error body
+   * (and a `Retry-After` header when given); `Infinity` for a failure that never lifts.
+   */
+  failNext(times: number, status: number, options: { method?: string; pathIncludes?: string; retryAfterSeconds?: number } = {}): void {
     this.failures.push({ remaining: times, status, ...options });
   }
 
@@ -469,11 +472,11 @@ export class SheetsEmulator {
   }
 
   // ------------------------------------------------------------ HTTP
-  private reply(statusCode: number, body: unknown): Reply {
-    return { statusCode, data: JSON.stringify(body), responseOptions: { headers: { 'content-type': 'application/json; charset=UTF-8' } } };
+  private reply(statusCode: number, body: unknown, headers: Record<string, string> = {}): Reply {
+    return { statusCode, data: JSON.stringify(body), responseOptions: { headers: { 'content-type': 'application/json; charset=UTF-8', ...headers } } };
   }
-  private errorReply(code: number, message: string): Reply {
-    return this.reply(code, { error: { code, message, status: STATUS[code] ?? 'UNKNOWN' } });
+  private errorReply(code: number, message: string, headers: Record<string, string> = {}): Reply {
+    return this.reply(code, { error: { code, message, status: STATUS[code] ?? 'UNKNOWN' } }, headers);
   }
 
   /** POST https://oauth2.googleapis.com/token — google-auth-library's JWT client (jwt-bearer grant). */
@@ -506,7 +509,11 @@ export class SheetsEmulator {
     try {
       const failure = this.failures.find((f) => f.remaining > 0 && (!f.method || f.method.toUpperCase() === method)
         && (!f.pathIncludes || path.includes(f.pathIncludes) || opts.path.includes(f.pathIncludes)));
-      if (failure) { failure.remaining--; throw new ApiError(failure.status, FAILURE_MESSAGES[failure.status] ?? `Emulated failure ${failure.status}`); }
+      if (failure) {
+        failure.remaining--;
+        const headers: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) };
+        return this.errorReply(failure.status, FAILURE_MESSAGES[failure.status] ?? `Emulated failure ${failure.status}`, headers);
+      }
       if (opts.body && body === undefined) bad('Invalid JSON payload received.');
       return this.reply(200, this.route(method, url, isObj(body) ? body : {}, opts.headers));
     } catch (e) {

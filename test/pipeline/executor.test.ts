@@ -147,3 +147,31 @@ describe('execute', () => {
     assert.equal((await execute(graph([]), { concurrency: 2, run: async () => null })).size, 0);
   });
 });
+
+describe('a chain of 10,000 tasks', () => {
+  const ids = Array.from({ length: 10_000 }, (_, index) => `t${index}`);
+  const chain = graph(ids, ids.slice(1).map((id, index) => `${ids[index]}>${id}`));
+
+  test('runs every task, in order', async () => {
+    const order: string[] = [];
+    const results = await execute(chain, { concurrency: 4, run: async (task) => order.push(task.id) });
+    assert.deepEqual(order, ids);
+    assert.ok([...results.values()].every((result) => result.status === 'succeeded'));
+  });
+
+  test('a failing first task blocks the other 9,999 without overflowing the stack', async () => {
+    let runs = 0;
+    const results = await execute(chain, {
+      concurrency: 4,
+      run: async () => {
+        runs++;
+        throw new Error('first fails');
+      },
+    });
+    assert.equal(runs, 1);
+    assert.equal(results.get('t0')?.status, 'failed');
+    const blocked = [...results.values()].filter((result) => result.status === 'blocked');
+    assert.equal(blocked.length, 9_999);
+    assert.ok(blocked.every((result) => result.blockedBy === 't0'));
+  });
+});

@@ -103,7 +103,7 @@ for (const engine of ENGINES) {
     });
 
     test('a change that keeps the value reruns kpi06 only: its descendants stay fresh', async () => {
-      await editKpi06('/** Completed', '// Reworded, same query.\n/** Completed');
+      await editKpi06('return result.rows[0]?.completed ?? 0;', 'const [row] = result.rows;\n    return row?.completed ?? 0;');
       const predicted = await plan();
       assert.deepEqual(predicted('success.kpi06').reasons, ['code changed']);
       const outcome = await run();
@@ -111,6 +111,11 @@ for (const engine of ENGINES) {
         succeeded: ['success.kpi06@2026-W47'],
         fresh: ['success.kpi05@2026-W47', 'success.kpi16@2026-W47', 'success.kpi32@2026-W47', 'success.publish@2026-W47'],
       });
+    });
+
+    test('a reworded comment changes nothing', async () => {
+      await editKpi06('/** Completed', '// Reworded, same query.\n/** Completed');
+      assert.deepEqual((await plan())('success.kpi06'), { stale: false, reasons: [] });
     });
 
     test('a new agreement makes kpi32 stale, naming the table', async () => {

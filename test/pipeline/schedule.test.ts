@@ -85,7 +85,7 @@ test('a bad cron expression is a configuration error naming the schedule', async
   const dir = await mkdtemp(join(tmpdir(), 'kpi-schedule-'));
   try {
     await writeFile(join(dir, 'kpi.config.json'), JSON.stringify({ schedules: [{ name: 'weekly', cron: '0 7 * * funday' }] }));
-    await assert.rejects(loadConfig(join(dir, 'kpi.config.json'), {}), (error: Error) => error instanceof ConfigError && /schedule "weekly": "0 7 \* \* funday" is not a cron expression/.test(error.message));
+    await assert.rejects(loadConfig({ file: join(dir, 'kpi.config.json'), explicit: true }, {}), (error: Error) => error instanceof ConfigError && /schedule "weekly": "0 7 \* \* funday" is not a cron expression/.test(error.message));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@ import type { GoogleSpreadsheetWorksheet } from 'google-spreadsheet';
 import type { JWT } from 'google-auth-library';
 import type { Logger } from '../../log.ts';
 import { httpStatusOf, isTransient, withRetry } from '../../retry.ts';
-import type { RetryPolicy } from '../../retry.ts';
+import type { RetryOptions, RetryPolicy } from '../../retry.ts';
 
 /** A Google Sheets call that failed, with what a user needs to fix it. */
 export class GoogleSheetsError extends Error {
@@ -27,12 +27,15 @@ export interface GoogleContext {
   readonly account: string;
   readonly retry: RetryPolicy;
   readonly log: Logger;
+  /** How to wait between attempts; tests pass one that only records the delay. */
+  readonly sleep?: RetryOptions['sleep'];
 }
 
 /**
  * Runs `work` on a freshly loaded spreadsheet. The whole operation is retried on 429/5xx
  * (google-spreadsheet's HTTP client retries only reads, and our writes are planned from what
- * was read, so a retry starts over); 403/404 fail at once with the id and the account.
+ * was read, so a retry starts over), with a back-off long enough to wait out a per-minute
+ * quota; 403/404 fail at once with the id and the account.
  */
 export async function withSpreadsheet<T>(
   context: GoogleContext,
@@ -40,6 +43,7 @@ export async function withSpreadsheet<T>(
   what: string,
   work: (doc: GoogleSpreadsheet) => Promise<T>,
 ): Promise<T> {
+  const waited = { attempts: 1, ms: 0 };
   try {
     return await withRetry(
       async () => {
@@ -50,15 +54,30 @@ export async function withSpreadsheet<T>(
       },
       {
         ...context.retry,
+        ...(context.sleep ? { sleep: context.sleep } : {}),
         isRetryable: isTransient,
-        onRetry: (error, attempt, delayMs) =>
-          context.log.warn({ spreadsheet: spreadsheetId, attempt, delayMs, status: httpStatusOf(error) }, `${what}: transient Google Sheets error, retrying in ${delayMs} ms`),
+        onRetry: (error, attempt, delayMs) => {
+          waited.attempts = attempt + 1;
+          waited.ms += delayMs;
+          const status = httpStatusOf(error);
+          context.log.warn(
+            { spreadsheet: spreadsheetId, attempt, delayMs, status },
+            `${what}: ${transientProblem(status)} on spreadsheet ${spreadsheetId}: waiting ${seconds(delayMs)} s before attempt ${attempt + 1} of ${context.retry.attempts}`,
+          );
+        },
       },
     );
   } catch (error) {
-    throw explain(error, spreadsheetId, context.account, what);
+    throw explain(error, spreadsheetId, context.account, what, waited);
   }
 }
+
+function transientProblem(status: number | undefined): string {
+  if (status === 429) return 'Google Sheets quota exceeded (429)';
+  return status === undefined ? 'Google Sheets unreachable' : `Google Sheets unavailable (${status})`;
+}
+
+const seconds = (ms: number) => (ms < 10_000 ? (ms / 1000).toFixed(1) : String(Math.round(ms / 1000)));
 
 export function requireTab(doc: GoogleSpreadsheet, tab: string, spreadsheetId: string): GoogleSpreadsheetWorksheet {
   const sheet = doc.sheetsByTitle[tab];
@@ -69,10 +88,11 @@ export function requireTab(doc: GoogleSpreadsheet, tab: string, spreadsheetId: s
   return sheet;
 }
 
-function explain(error: unknown, spreadsheetId: string, account: string, what: string): Error {
+function explain(error: unknown, spreadsheetId: string, account: string, what: string, waited: { attempts: number; ms: number }): Error {
   if (error instanceof GoogleSheetsError) return error;
   const status = httpStatusOf(error);
   const cause = error instanceof Error ? error : new Error(String(error));
+  const retried = waited.attempts > 1 ? `, retried for ${seconds(waited.ms)} s (${waited.attempts} attempts)` : '';
   switch (status) {
     case 403:
       return new GoogleSheetsError(
@@ -86,9 +106,15 @@ function explain(error: unknown, spreadsheetId: string, account: string, what: s
         status,
         { cause },
       );
+    case 429:
+      return new GoogleSheetsError(
+        `${what}: Google Sheets quota exceeded (429) for spreadsheet ${spreadsheetId}${retried}: ${cause.message}`,
+        status,
+        { cause },
+      );
     default:
       return new GoogleSheetsError(
-        `${what}: Google Sheets failed on spreadsheet ${spreadsheetId}${status ? ` (${status})` : ''}: ${cause.message}`,
+        `${what}: Google Sheets failed on spreadsheet ${spreadsheetId}${status ? ` (${status})` : ''}${retried}: ${cause.message}`,
         status,
         { cause },
       );

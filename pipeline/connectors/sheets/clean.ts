@@ -3,6 +3,7 @@ import type { SheetRow } from '../../../graph/declare.ts';
 import type { SheetColumn } from '../../config.ts';
 import { SourceError } from '../../errors.ts';
 import type { RawCell, RawRange } from './sheet-source.ts';
+import { UncomputedFormula } from './uncomputed-formula.ts';
 
 /** Spreadsheet serial dates count days from 1899-12-30 (Lotus's leap-year bug included). */
 const SERIAL_EPOCH = Temporal.PlainDate.from('1899-12-30');
@@ -50,6 +51,10 @@ export function cleanRange(name: string, range: RawRange, columns: Readonly<Reco
 
     const row: Record<string, string | number | null> = {};
     for (const { position, raw: cell } of values) {
+      if (cell instanceof UncomputedFormula) {
+        problems.push(`row ${raw.rowNumber}, column "${position.header}": ${cell.problem}`);
+        continue;
+      }
       try {
         const value = isEmpty(cell) ? null : cleanCell(cell, position.column.type);
         if (value === null && position.column.required) throw new Error('is empty but required');

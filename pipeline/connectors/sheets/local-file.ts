@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import type { SheetSourceConfig } from '../../config.ts';
 import { SourceError } from '../../errors.ts';
+import { UncomputedFormula } from './uncomputed-formula.ts';
 import type { RawCell, RawRange, RawRow } from './sheet-source.ts';
 
 /** Reads a range from an .xlsx workbook (the configured tab) or a .csv file. */
@@ -27,7 +28,7 @@ export async function readLocalSheet(file: string, source: SheetSourceConfig): P
       grid = [];
       sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
         const cells: RawCell[] = [];
-        for (let column = 1; column <= row.cellCount; column++) cells.push(cellValue(row.getCell(column).value));
+        for (let column = 1; column <= row.cellCount; column++) cells.push(cellValue(row.getCell(column)));
         grid.push({ rowNumber, cells });
       });
     } else {
@@ -38,21 +39,34 @@ export async function readLocalSheet(file: string, source: SheetSourceConfig): P
     throw new SourceError(`${file}: cannot read: ${(error as Error).message}`, { cause: error });
   }
   const headerRow = grid.find((row) => row.rowNumber === source.headerRow);
+  const header = (headerRow?.cells ?? []).map((cell) => {
+    if (cell instanceof UncomputedFormula) throw new SourceError(`${location}: header row ${source.headerRow}: ${cell.problem}`);
+    return cell === null ? '' : String(cell).trim();
+  });
   return {
     location,
     headerRow: source.headerRow,
-    header: (headerRow?.cells ?? []).map((cell) => (cell === null ? '' : String(cell).trim())),
+    header,
     rows: grid.filter((row) => row.rowNumber > source.headerRow),
   };
 }
 
-/** exceljs wraps formulas, rich text and links in objects; a KPI only wants what the cell shows. */
-function cellValue(value: ExcelJS.CellValue): RawCell {
+/**
+ * What the cell shows. A formula reads as its saved result; a file written by a program that
+ * does not calculate has none, and reading it as empty would give a wrong sum without a word.
+ */
+function cellValue(cell: ExcelJS.Cell): RawCell {
+  if (cell.type !== ExcelJS.ValueType.Formula) return plainValue(cell.value);
+  const result = cell.result as ExcelJS.CellValue | undefined;
+  return result === undefined ? new UncomputedFormula(cell.address, cell.formula) : plainValue(result);
+}
+
+/** exceljs wraps rich text, links and errors in objects. */
+function plainValue(value: ExcelJS.CellValue): RawCell {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value instanceof Date) return value;
-  if ('result' in value) return cellValue(value.result as ExcelJS.CellValue);
   if ('richText' in value) return value.richText.map((part) => part.text).join('');
-  if ('text' in value) return cellValue(value.text as ExcelJS.CellValue);
+  if ('text' in value) return plainValue(value.text as ExcelJS.CellValue);
   // An error cell (#N/A, #REF!) stays as its text, so cleaning reports it rather than reading it as empty.
   if ('error' in value) return String(value.error);
   return null;

@@ -2,9 +2,10 @@ import { resolve } from 'node:path';
 import type { SheetSourceConfig } from '../../config.ts';
 import { SourceError } from '../../errors.ts';
 import { readLocalSheet } from './local-file.ts';
+import type { UncomputedFormula } from './uncomputed-formula.ts';
 
 /** A cell as a spreadsheet API returns it, before cleaning. */
-export type RawCell = string | number | boolean | Date | null;
+export type RawCell = string | number | boolean | Date | null | UncomputedFormula;
 
 /** One row of a range, with its row number in the sheet (for error messages). */
 export interface RawRow {

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { SheetColumn } from '../../../pipeline/config.ts';
 import { cleanDate, cleanNumber, cleanRange } from '../../../pipeline/connectors/sheets/clean.ts';
 import type { RawCell, RawRange } from '../../../pipeline/connectors/sheets/sheet-source.ts';
+import { UncomputedFormula } from '../../../pipeline/connectors/sheets/uncomputed-formula.ts';
 import { SourceError } from '../../../pipeline/errors.ts';
 
 const LOCATION = 'fixtures/sources/report.xlsx, tab Weekly';
@@ -200,6 +201,30 @@ describe('cleanRange', () => {
   test('a missing header column lists the headers found', () => {
     const message = sourceErrorOf(() => cleanRange('cs_weekly_report', range(['Client', '', 'Date', 'New replacements'], []), COLUMNS));
     assert.match(message, /sheet source "cs_weekly_report" \(fixtures\/sources\/report\.xlsx, tab Weekly\): header row 1 has no column "Entry date" \(found: Client, Date, New replacements\)/);
+  });
+
+  test('a boolean in a number column is an error; an empty string there is null, not 0', () => {
+    const message = sourceErrorOf(() => cleanRange('s', range(HEADER, [['A', '2026-11-16', false]]), COLUMNS));
+    assert.match(message, /row 2, column "New replacements": false is not a number$/);
+    const rows = cleanRange('s', range(HEADER, [['A', '2026-11-16', ''], ['B', '2026-11-17', ' ']]), COLUMNS);
+    assert.deepEqual(rows.map((row) => row.new_replacements), [null, null]);
+  });
+
+  test('a formula without a saved result is an error with its cell, formula and fix, reported with the others', () => {
+    const message = sourceErrorOf(() =>
+      cleanRange('s', range(HEADER, [['A', '2026-11-16', new UncomputedFormula('C2', 'SUM(C3:C9)')], ['B', 'soon', 1]]), COLUMNS),
+    );
+    assert.equal(
+      message,
+      `sheet source "s" (${LOCATION}): row 2, column "New replacements": cell C2 holds the formula =SUM(C3:C9) without a saved result: ` +
+        'open the file in a spreadsheet program and save it (which calculates it), or export the values; ' +
+        'row 3, column "Entry date": "soon" is not a date (expected dd/mm/yyyy, yyyy-mm-dd or a date cell)',
+    );
+  });
+
+  test('a formula without a saved result makes a row not blank', () => {
+    const message = sourceErrorOf(() => cleanRange('s', range(HEADER, [[new UncomputedFormula('A2', 'B1'), null, null]]), COLUMNS));
+    assert.match(message, /row 2, column "Client": cell A2 holds the formula =B1 without a saved result/);
   });
 
   test('an empty range with the right header gives no rows', () => {

@@ -11,7 +11,11 @@ import ExcelJS from 'exceljs';
 import { IsoWeek } from '../../../graph/iso-week.ts';
 import type { Config } from '../../../pipeline/config.ts';
 import { ConfigError } from '../../../pipeline/config.ts';
-import { serviceAccountFromEnv } from '../../../pipeline/connectors/google/credentials.ts';
+import { READ_SCOPE, WRITE_SCOPE, googleAuth, serviceAccountFromEnv } from '../../../pipeline/connectors/google/credentials.ts';
+import { googleSheetReader } from '../../../pipeline/connectors/google/sheets-reader.ts';
+import { googleSheetsSink } from '../../../pipeline/connectors/google/sheets-sink.ts';
+import type { WeekColumn } from '../../../pipeline/connectors/scorecards/layout.ts';
+import { cleanRange } from '../../../pipeline/connectors/sheets/clean.ts';
 import { createConnectors } from '../../../pipeline/connectors/factory.ts';
 import { loadProject } from '../../../pipeline/project.ts';
 import { runPipeline } from '../../../pipeline/run.ts';
@@ -161,17 +165,63 @@ describe('Google Sheets', () => {
     assert.equal(counts[0], counts[1], `requests for 3 KPIs (${counts[0]}) and for 12 (${counts[1]})`);
   });
 
-  test('a 429 is retried and the week is published once', async () => {
+  test('five 429s in a row are waited out, saying so, and the week is published once', async () => {
     emulator.addTab(SUCCESS_SHEET, 'sc2026');
-    emulator.failNext(1, 429, { method: 'POST', pathIncludes: ':batchUpdate' });
+    emulator.failNext(5, 429, { method: 'POST', pathIncludes: ':batchUpdate' });
     const { log, lines } = capturingLogger();
-    const outcome = await run(googleConfig(environment.config), { log });
-    assert.equal(outcome.status, 'succeeded');
-    const retries = lines.filter((line) => typeof line.msg === 'string' && line.msg.includes('transient Google Sheets error, retrying'));
-    assert.equal(retries.length, 1);
-    assert.equal(retries[0]!.status, 429);
+    const config = googleConfig(environment.config);
+    const outcome = await run({ ...config, google: { ...config.google, retry: { attempts: 7, baseDelayMs: 1, maxDelayMs: 4 } } }, { log });
+    assert.equal(outcome.status, 'succeeded', outcome.results.find((result) => result.error)?.error?.message);
+    const waits = lines.filter((line) => typeof line.msg === 'string' && line.msg.includes('waiting'));
+    assert.deepEqual(
+      waits.map((line) => [line.status, String(line.msg).replace(/waiting [\d.]+ s/, 'waiting N s')]),
+      [2, 3, 4, 5, 6].map((attempt) => [429, `publish success: Google Sheets quota exceeded (429) on spreadsheet ${SUCCESS_SHEET}: waiting N s before attempt ${attempt} of 7`]),
+    );
     assert.deepEqual(emulator.grid(SUCCESS_SHEET, 'sc2026')[0], ['KPI', 'Name', '2026-11-22']);
     assert.equal(emulator.grid(SUCCESS_SHEET, 'sc2026').length, 5);
+  });
+
+  describe('with the default retry policy and a clock that only records', () => {
+    const column: WeekColumn = { header: '2026-11-22', kpis: [{ number: '05', name: 'Average', unit: 'decimal', value: 1.5 }] };
+    /** The success sink as a run makes it, with the default google.retry, waiting by `waits` instead of the clock. */
+    const sink = async (waits: number[]) => {
+      const { log, lines } = capturingLogger();
+      const account = (await serviceAccountFromEnv(GOOGLE_ENV))!;
+      const context = { auth: googleAuth(account, WRITE_SCOPE), account: ACCOUNT, retry: environment.config.google.retry, log, sleep: async (ms: number) => void waits.push(ms) };
+      return { sink: googleSheetsSink(context, SUCCESS_SHEET), lines };
+    };
+
+    test('a quota that never lifts is retried for over a minute, then the publish fails naming the quota', async () => {
+      emulator.failNext(Infinity, 429, { method: 'POST', pathIncludes: ':batchUpdate' });
+      const waits: number[] = [];
+      const { sink: google, lines } = await sink(waits);
+      let message = '';
+      await assert.rejects(google.publish('success', 'sc2026', column), (error: Error) => ((message = error.message), true));
+      const waited = waits.reduce((sum, ms) => sum + ms, 0);
+      assert.equal(waits.length, 6);
+      assert.ok(waited >= 60_000 && waited <= 68_000, `waited ${waited} ms`);
+      assert.equal(
+        message,
+        `publish success: Google Sheets quota exceeded (429) for spreadsheet ${SUCCESS_SHEET}, retried for ${Math.round(waited / 1000)} s (7 attempts): ` +
+          "Google API error - [429] Quota exceeded for quota metric 'Requests' and limit 'Requests per minute per user' of service 'sheets.googleapis.com'.",
+      );
+      assert.equal(lines.filter((line) => String(line.msg).includes('waiting')).length, 6, 'each wait is in the log');
+      assert.ok(lines.some((line) => String(line.msg).endsWith('waiting 32 s before attempt 7 of 7')), 'the longest wait, at the cap');
+      assert.equal(emulator.requests.filter((request) => request.path.endsWith(':batchUpdate')).length, 7);
+    });
+
+    test("a Retry-After is waited as asked; a 503 that lifts is published", async () => {
+      emulator.failNext(1, 429, { method: 'POST', pathIncludes: ':batchUpdate', retryAfterSeconds: 20 });
+      emulator.failNext(1, 503, { method: 'GET' });
+      const waits: number[] = [];
+      const { sink: google } = await sink(waits);
+      const report = await google.publish('success', 'sc2026', column);
+      assert.equal(report.tab, 'sc2026');
+      assert.equal(waits.length, 2);
+      assert.ok(waits[0]! >= 1000 && waits[0]! <= 2000, `the 503 at loading first: ${waits[0]} ms`);
+      assert.equal(waits[1], 20_000, 'the 429 asked for 20 s');
+      assert.deepEqual(emulator.grid(SUCCESS_SHEET, 'sc2026'), [['KPI', 'Name', '2026-11-22'], ['05', 'Average', 1.5]]);
+    });
   });
 
   test('a 403 fails that domain with the spreadsheet and the account; the other domain publishes', async () => {
@@ -190,7 +240,7 @@ describe('Google Sheets', () => {
       ['KPI', 'Name', '2026-11-22'],
       ['01', 'ISO week number', 47],
     ]);
-    assert.equal(lines.filter((line) => String(line.msg).includes('retrying')).length, 0, 'a 403 is not retried');
+    assert.equal(lines.filter((line) => String(line.msg).includes('waiting')).length, 0, 'a 403 is not retried');
     assert.ok(!JSON.stringify(lines).includes('PRIVATE KEY'), 'the key never reaches the log');
     assert.ok(emulator.tokenRequests >= 1, 'the service-account token came from the token endpoint');
   });
@@ -252,7 +302,7 @@ describe('Google Sheets', () => {
       return { ...base, sheets: { cs_weekly_report: { ...report, google: { spreadsheetId: SOURCE_SHEET, tab: 'Report' } } } };
     };
     /** The CS weekly report as a shared Google spreadsheet with these data rows under its header. */
-    const emulateReport = (rows: (string | number | null)[][]) => {
+    const emulateReport = (rows: (string | number | boolean | null)[][]) => {
       emulator.addSpreadsheet(SOURCE_SHEET, { sharedWith: [ACCOUNT] });
       emulator.addTab(SOURCE_SHEET, 'Report');
       emulator.setCells(SOURCE_SHEET, 'Report', 'A1', [REPORT_HEADER, ...rows]);
@@ -290,6 +340,26 @@ describe('Google Sheets', () => {
       assert.match(source.error!.message, new RegExp(`spreadsheet ${SOURCE_SHEET}, tab Report.*row 3, column "New replacement processes": "three" is not a number`));
       assert.equal(kpi16(outcome).status, 'blocked');
       assert.equal(outcome.results.find((result) => result.task.id === `success.kpi06@${WEEK.id}`)?.status, 'succeeded');
+    });
+
+    test('read as Google returns it: an empty cell is no value, a checkbox in a number column an error with its row', async () => {
+      emulateReport([
+        ['17/11/2026', 'csm_02', 'Client 0002 SL', null, 'no count'],
+        ['18/11/2026', 'csm_03', 'Client 0003 SL', 0, 'zero'],
+      ]);
+      const source = withSource().sheets.cs_weekly_report!;
+      const account = (await serviceAccountFromEnv(GOOGLE_ENV))!;
+      const reader = googleSheetReader({ auth: googleAuth(account, READ_SCOPE), account: ACCOUNT, retry: googleConfig(environment.config).google.retry, log: capturingLogger().log });
+      const range = await reader.read('cs_weekly_report', source);
+      assert.deepEqual(range.rows[0]?.cells, ['17/11/2026', 'csm_02', 'Client 0002 SL', '', 'no count'], 'Google answers an empty cell inside a row as ""');
+      const rows = cleanRange('cs_weekly_report', range, source.columns);
+      assert.deepEqual(rows.map((row) => row.new_replacements), [null, 0]);
+
+      emulator.setCell(SOURCE_SHEET, 'Report', 'D3', { value: true });
+      const checkbox = await reader.read('cs_weekly_report', source);
+      assert.throws(() => cleanRange('cs_weekly_report', checkbox, source.columns), {
+        message: `sheet source "cs_weekly_report" (spreadsheet ${SOURCE_SHEET}, tab Report): row 3, column "New replacement processes": true is not a number`,
+      });
     });
   });
 

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, INVALID_CODES } from './exit-codes.ts';
 import { scrubSecrets } from './secrets.ts';
-import { CONFIG_HELP, NODES_HELP, outputOptions, parseConcurrency, waitOption, withSelection } from './commands/options.ts';
+import { CONFIG_HELP, NODES_HELP, outputOptions, parseConcurrency, waitOption, wholeNumber, withSelection } from './commands/options.ts';
 import { PLAN_FORMATS } from './plan-format.ts';
 
 /** An action that loads its command's module first: `lazy(() => import('./commands/x.ts'), 'xCommand')`. */
@@ -57,6 +57,25 @@ function buildCli(): Command {
     .option('--node <id>', 'one node, e.g. success.kpi06')
     .option('--limit <n>', 'how many rows', parseConcurrency, 20)
     .action(lazy(() => import('./commands/history.ts'), 'historyCommand'));
+
+  program
+    .command('explain')
+    .argument('<node>', 'a KPI, e.g. success.kpi32')
+    .description("why a KPI-week's value is what it is: the run and code that computed it, its inputs and their fingerprints, upstream values, checks, and where it was published")
+    .option('--config <file>', CONFIG_HELP)
+    .option('--nodes <dir>', NODES_HELP)
+    .option('-w, --week <week>', 'the ISO week, e.g. 2026-W10')
+    .option('--json', 'the same as one JSON object')
+    .action(lazy(() => import('./commands/explain.ts'), 'explainCommand'));
+
+  program
+    .command('restatements')
+    .description('published values that changed later (late data, a fix), newest first')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--since <week|date>', 'restated weeks from this ISO week on, or restated since this date')
+    .option('--limit <n>', 'how many rows', wholeNumber(1, 1_000_000), 50)
+    .option('--json', 'the same as a JSON array')
+    .action(lazy(() => import('./commands/restatements.ts'), 'restatementsCommand'));
 
   program
     .command('schedule')

@@ -1,0 +1,126 @@
+import { SelectorError } from '../../graph/errors.ts';
+import { IsoWeek } from '../../graph/iso-week.ts';
+import { readKpiValues } from '../connectors/warehouse/scorecards.ts';
+import { publishedCells, valueHistory } from '../engine/value-history.ts';
+import type { ValueVersion } from '../engine/value-history.ts';
+import { loadProject } from '../project.ts';
+import { displayPath, formatValue, table } from '../summary.ts';
+import { readConfig, withWarehouse } from './context.ts';
+import { nodesDirOf } from './options.ts';
+
+/** Why a KPI-week's value is what it is: the stored value, the run that computed it, its inputs and checks, where it was published. */
+export interface Explanation {
+  readonly node: string;
+  readonly week: string;
+  readonly name: string;
+  readonly unit: string;
+  readonly file: string;
+  readonly value: number | null;
+  readonly display: string;
+  /** The run that computed the stored value, with its code version and the fingerprints of what it read. */
+  readonly computedBy: ValueVersion | null;
+  readonly inputs: readonly { readonly name: string; readonly reads: string; readonly fingerprint: string | null; readonly values?: readonly { week: string; value: number | null; display: string }[] }[];
+  readonly checks: readonly { readonly check: string; readonly passed: boolean; readonly reason?: string }[];
+  readonly published: readonly { readonly destination: string; readonly tab: string; readonly cell?: string; readonly value: number | null; readonly display: string; readonly publishedAt: string; readonly runId: string }[];
+  /** How many values this KPI-week has had (see `history <node> --week`). */
+  readonly versions: number;
+}
+
+/** `explain <node> --week W [--json]`. */
+export async function explainCommand(nodeId: string, flags: { config?: string; nodes?: string; week?: string; json?: boolean }): Promise<void> {
+  const config = await readConfig(flags);
+  const project = await loadProject(config, nodesDirOf(flags));
+  if (!project.graph.hasNode(nodeId)) throw new SelectorError(`there is no node ${nodeId}`);
+  const node = project.graph.getNodeAttributes(nodeId);
+  if (node.kind !== 'kpi') throw new SelectorError(`${nodeId} is not a KPI: explain tells how a KPI's value came about`);
+  if (flags.week === undefined) throw new SelectorError('explain needs --week, e.g. --week 2026-W10');
+  const week = IsoWeek.parse(flags.week);
+  const { declaration } = node;
+  const show = (value: number | null, unit = declaration.unit) => formatValue(value, unit);
+
+  const explanation = await withWarehouse(config, async (warehouse): Promise<Explanation> => {
+    const [stored] = await readKpiValues(warehouse.db, declaration.domain, declaration.number, [week]);
+    const versions = await valueHistory(warehouse.db, nodeId, week.id);
+    const computedBy = versions[0] ?? null;
+    const fingerprints = computedBy?.fingerprint?.inputs ?? {};
+    const inputs = await Promise.all(
+      Object.entries(declaration.inputs).map(async ([name, input]) => {
+        switch (input.kind) {
+          case 'table': {
+            const narrowed = input.columns || input.window;
+            const key = narrowed ? `table:${input.table}[${name}]` : `table:${input.table}`;
+            const scope = [
+              input.columns ? `columns ${input.columns.join(', ')}` : '',
+              input.window ? `rows whose ${input.window.column} is in the ${input.window.weeks} weeks to ${week.id}` : '',
+            ].filter(Boolean);
+            return { name, reads: `table:${input.table}${scope.length > 0 ? ` (${scope.join('; ')})` : ''}`, fingerprint: fingerprints[key] ?? null };
+          }
+          case 'sheet':
+            return { name, reads: `sheet:${input.source}`, fingerprint: fingerprints[`sheet:${input.source}`] ?? null };
+          case 'kpi': {
+            const upstream = project.graph.getNodeAttributes(input.kpi);
+            if (upstream.kind !== 'kpi') throw new Error(`${input.kpi} is not a KPI`);
+            const weeks = Array.from({ length: input.weeks }, (_, index) => week.add(index - input.weeks + 1));
+            const values = await readKpiValues(warehouse.db, upstream.declaration.domain, upstream.declaration.number, weeks);
+            const key = Object.keys(fingerprints).find((candidate) => candidate === input.kpi || candidate === `${input.kpi}[${name}]`);
+            return {
+              name,
+              reads: `${input.kpi} (${input.weeks === 1 ? 'the same week' : `${input.weeks} weeks to ${week.id}`})`,
+              fingerprint: key ? fingerprints[key]! : null,
+              values: values.map((entry) => ({ ...entry, display: show(entry.value, upstream.declaration.unit) })),
+            };
+          }
+        }
+      }),
+    );
+    const value = stored?.value ?? null;
+    return {
+      node: nodeId,
+      week: week.id,
+      name: declaration.name,
+      unit: declaration.unit,
+      file: node.file,
+      value,
+      display: show(value),
+      computedBy,
+      inputs,
+      checks: (declaration.checks ?? []).map((check) => {
+        const failure = check.test(value);
+        return failure ? { check: check.name, passed: false, reason: failure } : { check: check.name, passed: true };
+      }),
+      published: (await publishedCells(warehouse.db, nodeId, week.id)).map((cell) => ({ ...cell, display: show(cell.value) })),
+      versions: versions.length,
+    };
+  });
+  process.stdout.write(flags.json ? `${JSON.stringify(explanation, null, 2)}\n` : `${formatExplanation(explanation)}\n`);
+}
+
+function formatExplanation(explanation: Explanation): string {
+  const { computedBy } = explanation;
+  const lines = [
+    `${explanation.node} ${explanation.week}: ${explanation.name} (${explanation.file})`,
+    `value: ${explanation.display}`,
+    computedBy
+      ? `computed by run ${computedBy.runId} at ${computedBy.computedAt}, code ${computedBy.codeVersion ?? 'outside git'} (code hash ${computedBy.fingerprint?.code ?? '?'}), because: ${computedBy.reason ?? '?'}`
+      : 'never computed: run it with `run --select <node> --week <week>`',
+    '',
+    'inputs:',
+    ...table(
+      ['input', 'reads', 'fingerprint'],
+      explanation.inputs.map((input) => [input.name, input.reads, input.fingerprint ?? '(not recorded)']),
+    ).map((line) => `  ${line}`),
+  ];
+  for (const input of explanation.inputs) {
+    if (input.values) lines.push(`  ${input.name}: ${input.values.map((entry) => `${entry.week} ${entry.display}`).join(', ')}`);
+  }
+  lines.push('', 'checks:');
+  if (explanation.checks.length === 0) lines.push('  (none declared)');
+  for (const check of explanation.checks) lines.push(`  ${check.check}: ${check.passed ? 'passed' : `FAILED, ${check.reason}`}`);
+  lines.push('', 'published:');
+  if (explanation.published.length === 0) lines.push('  not yet');
+  for (const cell of explanation.published) {
+    lines.push(`  ${displayPath(cell.destination)} [${cell.tab}]${cell.cell ? ` cell ${cell.cell}` : ''}: ${cell.display} at ${cell.publishedAt} (run ${cell.runId})`);
+  }
+  lines.push('', `${explanation.versions} ${explanation.versions === 1 ? 'value' : 'values'} so far: history ${explanation.node} --week ${explanation.week}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,100 @@
+/**
+ * Numbers you can trust and trace, on both engines: an update in place is seen by the content
+ * fingerprint, only where a KPI's narrowed input says it matters; a published value that
+ * changes is a restatement; every value a KPI-week had is kept with its run.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { Temporal } from 'temporal-polyfill';
+import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
+import { createLogger } from '../../pipeline/log.ts';
+import { runCli } from '../helpers/cli.ts';
+import { ENGINES, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
+import type { TestEnvironment } from '../helpers/environment.ts';
+import { IsoWeek, weekRange } from '../../graph/iso-week.ts';
+
+const log = createLogger({ level: 'silent' });
+const RANGE = '2026-W01..2026-W20';
+const WEEKS = weekRange(IsoWeek.parse('2026-W01'), IsoWeek.parse('2026-W20'));
+
+interface TaskFinished {
+  event: string;
+  node: string;
+  week: string | null;
+  status: string;
+}
+
+async function events(environment: TestEnvironment, args: readonly string[]): Promise<Record<string, unknown>[]> {
+  const result = await runCli([...args, '--json'], environment.env);
+  assert.equal(result.code, 0, result.stderr);
+  return result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+for (const engine of ENGINES) {
+  describe(`an update in place (${engine})`, { skip: engineSkipReason(engine) }, () => {
+    let environment: TestEnvironment;
+    let agreement: { agreement_id: string; end_date: string };
+    let after_: Record<string, unknown>[];
+    before(async () => {
+      environment = await createEnvironment(engine);
+      await events(environment, ['run', '--target', 'success.publish', '--weeks', RANGE]);
+      const warehouse = await openWarehouse(environment.config, log);
+      try {
+        // An active customer agreement that ended inside the range's windows, whose client churns nowhere else:
+        // terminating it changes churn exactly where its end date is in the 52-week window.
+        const { rows } = await sql<{ agreement_id: string; end_date: string }>`
+          select a.agreement_id, a.end_date::text as end_date from stg_hubspot.agreements a
+          where lower(trim(a.status)) = 'active' and lower(trim(a.client_category)) = 'customer' and a.start_date is not null
+            and a.end_date between '2025-06-01' and '2025-12-31'
+            and not exists (select 1 from stg_hubspot.agreements b where b.client_id = a.client_id
+                            and lower(trim(b.status)) in ('terminated', 'cancelled') and b.end_date between '2024-12-01' and '2026-06-01')
+          order by a.agreement_id limit 1`.execute(warehouse.db);
+        assert.ok(rows[0], 'the fixtures hold such an agreement');
+        agreement = rows[0]!;
+        await sql`update stg_hubspot.agreements set status = 'Terminated' where agreement_id = ${agreement.agreement_id}`.execute(warehouse.db);
+      } finally {
+        await warehouse.close();
+      }
+      after_ = await events(environment, ['run', '--target', 'success.publish', '--weeks', RANGE]);
+    });
+    after(() => environment.cleanup());
+
+    test('kpi32 is recomputed for exactly the weeks whose 52-week window holds the end date; kpi06 and kpi16 stay fresh', () => {
+      const end = Temporal.PlainDate.from(agreement.end_date);
+      const expected = WEEKS.filter((week) => Temporal.PlainDate.compare(week.lastSunday.subtract({ days: 363 }), end) <= 0 && Temporal.PlainDate.compare(end, week.lastSunday) <= 0).map((week) => week.id);
+      assert.ok(expected.length > 0 && expected.length < WEEKS.length, 'the change reaches some weeks, not all');
+      const finished = after_.filter((event) => event.event === 'task finished') as unknown as TaskFinished[];
+      const recomputed = finished.filter((event) => event.node === 'success.kpi32' && event.status === 'succeeded').map((event) => event.week).sort();
+      assert.deepEqual(recomputed, expected);
+      for (const node of ['success.kpi06', 'success.kpi16']) {
+        assert.deepEqual(finished.filter((event) => event.node === node).map((event) => event.status).filter((status) => status !== 'fresh'), []);
+      }
+    });
+
+    test('each changed value is a restatement with the old and new value', () => {
+      const restated = after_.filter((event) => event.event === 'value restated');
+      assert.ok(restated.length > 0);
+      for (const event of restated) {
+        assert.equal(event.nodeId, 'success.kpi32');
+        assert.ok((event.value as number) > (event.previous as number), 'one more churned client');
+        assert.match(String(event.display), /^restated success\.kpi32 2026-W\d\d: \d+(\.\d+)?% → \d+(\.\d+)?%$/);
+      }
+      const finished = after_.at(-1)!;
+      assert.deepEqual(finished.restatements, restated.map((event) => event.display));
+    });
+
+    test('history --week lists every value with its run and code version; restatements lists the changes', async () => {
+      const week = String(after_.find((event) => event.event === 'value restated')!.week);
+      const history = await runCli(['history', 'success.kpi32', '--week', week, '--json'], environment.env);
+      assert.equal(history.code, 0, history.stderr);
+      const versions = JSON.parse(history.stdout) as { runId: string; value: number; codeVersion: string | null; fingerprint: { inputs: Record<string, string> } }[];
+      assert.equal(versions.length, 2);
+      assert.notEqual(versions[0]!.value, versions[1]!.value);
+      assert.ok(Object.keys(versions[0]!.fingerprint.inputs).some((key) => key.startsWith('table:stg_hubspot.agreements[churn]')));
+      const restatements = await runCli(['restatements', '--since', '2026-W01'], environment.env);
+      assert.equal(restatements.code, 0, restatements.stderr);
+      assert.match(restatements.stdout, new RegExp(`success\\.kpi32\\s+${week}\\s+\\d`));
+    });
+  });
+}

@@ -53,6 +53,11 @@ export interface KpiInput {
   readonly kpi: string;
   /** How many weeks ending with the computed week it reads (1 = the same week only). */
   readonly weeks: number;
+  /**
+   * A window with weeks that have no value is acceptable: compute gets null for them. By
+   * default such a window gives the KPI no value, with the reason.
+   */
+  readonly partial?: boolean;
 }
 
 export type InputDeclaration = TableInput | SheetInput | KpiInput;
@@ -72,8 +77,8 @@ export function sheet(source: string): SheetInput {
 }
 
 /** Values of another KPI for the computed week and the `weeks - 1` before it. */
-export function kpi(id: string, options: { weeks?: number } = {}): KpiInput {
-  return { kind: 'kpi', kpi: id, weeks: options.weeks ?? 1 };
+export function kpi(id: string, options: { weeks?: number; partial?: boolean } = {}): KpiInput {
+  return { kind: 'kpi', kpi: id, weeks: options.weeks ?? 1, ...(options.partial ? { partial: true } : {}) };
 }
 
 // ---------------------------------------------------------------- what compute receives

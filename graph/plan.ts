@@ -6,6 +6,8 @@ import type { IsoWeek } from './iso-week.ts';
 /** Why a task is in the plan. */
 export type TaskReason =
   | { readonly kind: 'selected' }
+  /** An earlier week a weekly run rechecks for late-arriving data: recomputed only if its inputs changed. */
+  | { readonly kind: 'restate' }
   /** An upstream week missing from the store that a selected task reads. */
   | { readonly kind: 'lookback'; readonly for: string }
   /** A source that a task reads; sources are loaded, not computed. */
@@ -30,6 +32,8 @@ export interface PlanRequest {
   readonly graph: PipelineGraph;
   readonly selected: ReadonlySet<string>;
   readonly weeks: readonly IsoWeek[];
+  /** Earlier weeks rechecked for late-arriving data (see TaskReason `restate`). */
+  readonly restateWeeks?: readonly IsoWeek[];
   /** Exactly these node-weeks instead of every selected node for every week (a retry). */
   readonly only?: readonly { readonly nodeId: string; readonly week: IsoWeek }[];
   /** Whether the warehouse already holds a value of this KPI for this week. */
@@ -62,10 +66,14 @@ export function planTasks(request: PlanRequest): TaskGraph {
     return id;
   };
 
-  const seeds = only ?? weeks.flatMap((week) => [...selected].map((nodeId) => ({ nodeId, week })));
-  for (const { nodeId, week } of seeds) {
+  const seedsOf = (seedWeeks: readonly IsoWeek[]) => seedWeeks.flatMap((week) => [...selected].map((nodeId) => ({ nodeId, week })));
+  const seeds = [
+    ...(only ?? seedsOf(weeks)).map((seed) => ({ ...seed, reason: { kind: 'selected' } as const })),
+    ...(only ? [] : seedsOf(request.restateWeeks ?? [])).map((seed) => ({ ...seed, reason: { kind: 'restate' } as const })),
+  ];
+  for (const { nodeId, week, reason } of seeds) {
     const node = graph.getNodeAttributes(nodeId);
-    if (node.kind === 'kpi' || node.kind === 'publish') addTask(node, week, { kind: 'selected' });
+    if (node.kind === 'kpi' || node.kind === 'publish') addTask(node, week, reason);
   }
   // Selected tasks come first so that a week both selected and read by another is `selected`.
   for (let next = 0; next < pending.length; next++) {

@@ -29,9 +29,12 @@ function strictObject<Shape extends z.ZodRawShape>(shape: Shape) {
 const column = strictObject({
   /** Column name in the DuckDB table and in each row. */
   name: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'column names are lower case letters, digits and _'),
-  type: z.enum(['text', 'number', 'date']),
+  /** `integer` is a number that refuses a fraction, naming the row. */
+  type: z.enum(['text', 'number', 'integer', 'date']),
   /** A row where every required column is empty is blank and skipped; one where only some are is an error. */
   required: z.boolean().default(false),
+  /** For numbers written as text: overrides the source's decimalSeparator. */
+  decimalSeparator: z.enum(['.', ',']).optional(),
 });
 
 const SPREADSHEET_ID = z.string().regex(/^[A-Za-z0-9_-]{10,100}$/, 'a spreadsheet id is the long code in its URL');
@@ -52,6 +55,11 @@ const sheetSource = strictObject({
   google: googleRange.optional(),
   /** Header row number (1-based); data starts on the next row. */
   headerRow: z.number().int().min(1).default(1),
+  /**
+   * The decimal separator of numbers written as text in this source: `.` (1,234.5) or `,`
+   * (1.234,5). Without it, a cell such as `1.234` that could be read either way is an error.
+   */
+  decimalSeparator: z.enum(['.', ',']).optional(),
   /** Header text as written in the sheet → column. Other columns are ignored. */
   columns: z.record(z.string(), column),
 }).refine((source) => source.file !== undefined || source.google !== undefined, 'a sheet source needs a file, a google range, or both');
@@ -79,6 +87,8 @@ const configSchema = strictObject({
     .string()
     .regex(/^\d{4}-W\d{2}$/, 'firstWeek is an ISO week like 2024-W01')
     .optional(),
+  /** A plain weekly run also rechecks this many weeks before the last completed one for late-arriving data. */
+  restateWeeks: z.number().int().min(0).max(52).default(4),
   /** A run of more weeks than this needs --yes. */
   maxWeeks: z.number().int().min(1).default(104),
   /** Where the embedded warehouse lives (overridden by KPI_STATE_DIR). */

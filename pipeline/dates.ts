@@ -52,6 +52,8 @@ export interface WeekFlags {
   readonly since?: string;
   /** Allow more than the configured maximum number of weeks. */
   readonly yes?: boolean;
+  /** Allow weeks that have not ended yet (after the last completed one). */
+  readonly allowIncomplete?: boolean;
 }
 
 /** The configured first week with source data, parsed. */
@@ -60,11 +62,12 @@ export function firstWeekOf(config: Pick<Config, 'firstWeek'>): IsoWeek | undefi
 }
 
 /** What bounds the weeks a command may run for, from the configuration and the clock. */
-export function weekPolicyOf(config: Config, now: Temporal.Instant = currentInstant()): WeekPolicy {
+export function weekPolicyOf(config: Config, now: Temporal.Instant = currentInstant()): WeekPolicy & { readonly restateWeeks: number } {
   const firstWeek = firstWeekOf(config);
   return {
     lastCompleted: lastCompletedWeek(now, config.timeZone, config.weekCutoff),
     maxWeeks: config.maxWeeks,
+    restateWeeks: config.restateWeeks,
     ...(firstWeek ? { firstWeek } : {}),
   };
 }
@@ -73,6 +76,21 @@ export interface WeekPolicy {
   readonly lastCompleted: IsoWeek;
   readonly maxWeeks: number;
   readonly firstWeek?: IsoWeek;
+}
+
+/**
+ * The weeks before the last completed one that a plain weekly run (no week flag) also
+ * rechecks for late-arriving data: the `restateWeeks` before it, not before the first week.
+ * Only those whose inputs changed are recomputed; earlier weeks need an explicit --weeks.
+ */
+export function restateWindow(flags: WeekFlags, policy: WeekPolicy & { readonly restateWeeks: number }): IsoWeek[] {
+  if (flags.week !== undefined || flags.weeks !== undefined || flags.since !== undefined) return [];
+  const weeks: IsoWeek[] = [];
+  for (let back = policy.restateWeeks; back >= 1; back--) {
+    const week = policy.lastCompleted.add(-back);
+    if (!policy.firstWeek || week.compare(policy.firstWeek) >= 0) weeks.push(week);
+  }
+  return weeks;
 }
 
 /** The weeks a command runs for, from `--week`, `--weeks A..B` or `--since A`; default the last completed week. */
@@ -97,6 +115,12 @@ export function resolveWeeks(flags: WeekFlags, policy: WeekPolicy): IsoWeek[] {
   }
   if (policy.firstWeek && weeks[0]!.compare(policy.firstWeek) < 0) {
     throw new WeekFormatError(`${weeks[0]!.id} is before the first week with source data, ${policy.firstWeek.id} (firstWeek in the configuration)`);
+  }
+  const last = weeks.at(-1)!;
+  if (last.compare(policy.lastCompleted) > 0 && !flags.allowIncomplete) {
+    throw new WeekFormatError(
+      `${last.id} has not ended yet (the last completed week is ${policy.lastCompleted.id}): a value for it would change as the week goes on; add --allow-incomplete to compute it anyway`,
+    );
   }
   if (weeks.length > policy.maxWeeks && !flags.yes) {
     throw new WeekFormatError(`${weeks.length} weeks is more than the ${policy.maxWeeks} allowed without --yes (maxWeeks in the configuration)`);

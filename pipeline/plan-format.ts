@@ -80,6 +80,10 @@ export function formatPlan(graph: PipelineGraph, tasks: TaskGraph, predictions: 
           lines.push(`  ${task.id}${reason}${state}${inputs}`);
         }
       });
+      const restated = [...new Set(all.filter((task) => task.reason === 'restate').map((task) => task.week))].sort();
+      if (restated.length > 0) {
+        lines.push('', `Rechecking ${restated.join(', ')} for late-arriving data (restateWeeks): a week whose inputs changed is recomputed and republished; earlier weeks need --weeks.`);
+      }
       lines.push('', `${tasks.order} tasks in ${levels.length} levels: ${stale} stale (will run), ${fresh} fresh (skipped)`);
       return lines.join('\n');
     }

@@ -38,6 +38,8 @@ export interface Selection {
   readonly select: readonly string[];
   readonly exclude: readonly string[];
   readonly weeks: readonly IsoWeek[];
+  /** Earlier weeks a weekly run rechecks for late-arriving data. */
+  readonly restateWeeks?: readonly IsoWeek[];
   /** Exactly these node-weeks (a retry) instead of the selection for every week. */
   readonly only?: readonly { readonly nodeId: string; readonly week: IsoWeek }[];
   /** Rerun even what is fresh: every selected node (`true`) or those a selector picks. */
@@ -152,6 +154,7 @@ async function openSession(
       graph: project.graph,
       selected,
       weeks: options.weeks,
+      ...(options.restateWeeks ? { restateWeeks: options.restateWeeks } : {}),
       isStored,
       ...(firstWeek ? { firstWeek } : {}),
       ...(only ? { only } : {}),

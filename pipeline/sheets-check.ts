@@ -24,7 +24,7 @@ export async function checkSheets(config: Config, project: Project, week: IsoWee
     if (!source.google) continue;
     try {
       const range = await connectors.sheets.read(name, source);
-      const rows = cleanRange(name, range, source.columns);
+      const rows = cleanRange(name, range, source.columns, source.decimalSeparator);
       lines.push({ ok: true, text: `source ${name}: ${range.location}: ${rows.length} rows, every column found and clean` });
     } catch (error) {
       lines.push({ ok: false, text: `source ${name}: ${(error as Error).message}` });

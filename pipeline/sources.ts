@@ -36,7 +36,7 @@ export class Sources {
       const sheet = this.config.sheets[source];
       if (!sheet) throw new SourceError(`sheet source "${source}" is not configured`);
       const range = await this.reader.read(source, sheet);
-      const rows = cleanRange(source, range, sheet.columns);
+      const rows = cleanRange(source, range, sheet.columns, sheet.decimalSeparator);
       return { rows, location: range.location, fingerprint: hashOf(rows) };
     });
   }

@@ -45,6 +45,7 @@ export function describeValue(result: TaskResult<TaskValue>): string {
   if (!value) return '';
   switch (value.kind) {
     case 'kpi':
+      if (value.note) return `(${value.note})`;
       return formatValue(value.value, result.task.node.kind === 'kpi' ? result.task.node.declaration.unit : 'decimal');
     case 'publish':
       return value.report ? `${displayPath(value.report.location)} [${value.report.tab}]` : '';

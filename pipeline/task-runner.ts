@@ -12,7 +12,7 @@ import type { WeekColumn } from './connectors/scorecards/layout.ts';
 import type { PublishReport, ScorecardSink } from './connectors/scorecards/scorecard-sink.ts';
 import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scorecards.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
-import { firstWeekOf, weekContext } from './dates.ts';
+import { weekContext } from './dates.ts';
 import { coerceError, NodeError } from './errors.ts';
 import { kpiValue } from './kpi-value.ts';
 import { isTransient, withRetry, withTimeout } from './retry.ts';
@@ -25,7 +25,15 @@ import type { Sources } from './sources.ts';
 
 /** What a task produced. KPI and publish tasks carry the fingerprint and why they ran (or that they were fresh). */
 export type TaskValue =
-  | { readonly kind: 'kpi'; readonly value: number | null; readonly fresh: boolean; readonly fingerprint: Fingerprint; readonly reasons: readonly string[] }
+  | {
+      readonly kind: 'kpi';
+      readonly value: number | null;
+      /** Why there is no value, when the KPI was not computed (an incomplete window). */
+      readonly note?: string;
+      readonly fresh: boolean;
+      readonly fingerprint: Fingerprint;
+      readonly reasons: readonly string[];
+    }
   | {
       readonly kind: 'publish';
       readonly report?: PublishReport;
@@ -107,8 +115,8 @@ export class TaskRunner {
           return { kind: 'kpi', value: stored?.value ?? null, fresh: true, fingerprint, reasons };
         }
         log.debug({ reasons }, 'stale');
-        const value = await this.computeKpi(node.declaration, weekOf(task), signal, log);
-        return { kind: 'kpi', value, fresh: false, fingerprint, reasons };
+        const { value, note } = await this.computeKpi(node.declaration, weekOf(task), signal, log);
+        return { kind: 'kpi', value, fresh: false, fingerprint, reasons: note ? [...reasons, note] : reasons, ...(note ? { note } : {}) };
       }
       case 'publish': {
         const { fingerprint, reasons } = await this.options.freshness.assess(task);
@@ -136,9 +144,23 @@ export class TaskRunner {
     return { source, table: source, rows: sheet.rows };
   }
 
-  private async computeKpi(declaration: KpiDeclaration, week: IsoWeek, signal: AbortSignal, log: Logger): Promise<number | null> {
+  /**
+   * Computes a KPI from what it declared. A lookback window with weeks that have no value
+   * gives no value either (with the reason), unless the input accepts a partial window: an
+   * average of 3 weeks published as a 4-week average only looks right.
+   */
+  private async computeKpi(declaration: KpiDeclaration, week: IsoWeek, signal: AbortSignal, log: Logger): Promise<{ value: number | null; note?: string }> {
     const inputs: Record<string, TableHandle | SheetHandle | readonly WeekValue[]> = {};
-    for (const [name, input] of Object.entries(declaration.inputs)) inputs[name] = await this.resolveInput(input, week, log);
+    const incomplete: string[] = [];
+    for (const [name, input] of Object.entries(declaration.inputs)) {
+      const resolved = await this.resolveInput(input, week, log);
+      inputs[name] = resolved;
+      if (input.kind === 'kpi' && !input.partial) {
+        const missing = (resolved as readonly WeekValue[]).filter((entry) => entry.value === null).map((entry) => entry.week);
+        if (missing.length > 0) incomplete.push(`${input.kpi} has no value for ${missing.join(', ')}`);
+      }
+    }
+    if (incomplete.length > 0) return { value: null, note: `no value: incomplete window (${incomplete.join('; ')})` };
     const context: ComputeContext<Record<string, InputDeclaration>> = {
       week: weekContext(week, this.options.config.timeZone),
       inputs: inputs as ComputeContext<Record<string, InputDeclaration>>['inputs'],
@@ -156,7 +178,7 @@ export class TaskRunner {
       const failure = check.test(value);
       if (failure) throw new Error(`check ${check.name} failed: ${failure}`);
     }
-    return value;
+    return { value };
   }
 
   private async resolveInput(input: InputDeclaration, week: IsoWeek, log: Logger): Promise<TableHandle | SheetHandle | readonly WeekValue[]> {
@@ -166,18 +188,9 @@ export class TaskRunner {
         return { name: input.table, ref: sql.table(input.table), selectFrom: () => db.selectFrom(input.table) };
       case 'sheet':
         return this.registerSheet(input.source, log);
-      case 'kpi': {
-        const values = await this.options.freshness.readValues(input, week);
-        const firstWeek = firstWeekOf(this.options.config);
-        const from = IsoWeek.parse(values[0]!.week);
-        if (firstWeek && from.compare(firstWeek) < 0) {
-          log.warn(
-            { input: input.kpi, from: from.id, firstWeek: firstWeek.id },
-            `reads ${input.kpi} from ${from.id}, before the first week with source data (${firstWeek.id}): those weeks have no value`,
-          );
-        }
-        return values;
-      }
+      case 'kpi':
+        // Weeks before the first week with source data read as no value (see computeKpi).
+        return this.options.freshness.readValues(input, week);
     }
   }
 

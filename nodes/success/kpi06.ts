@@ -7,7 +7,8 @@ export default defineKpi({
   name: 'Offboarding Forms Completed',
   unit: 'integer',
   details: 'Count of offboarding form submissions with status completed, submitted Monday 00:00 to Sunday 24:00 local time',
-  inputs: { submissions: table('stg_forms.offboarding_submissions') },
+  // Only the week's own submissions decide its freshness: a late row reruns that week alone.
+  inputs: { submissions: table('stg_forms.offboarding_submissions', { window: { column: 'submitted_at', weeks: 1 } }) },
   checks: [notNull(), between(0, 500)],
   async compute({ inputs, warehouse, week }) {
     const result = await sql<{ completed: number }>`

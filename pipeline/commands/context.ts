@@ -3,7 +3,7 @@ import { CONFIG_FILE, loadConfig } from '../config.ts';
 import type { Config } from '../config.ts';
 import { openWarehouse } from '../connectors/warehouse/warehouse.ts';
 import type { Warehouse } from '../connectors/warehouse/warehouse.ts';
-import { resolveWeeks, weekPolicyOf } from '../dates.ts';
+import { resolveWeeks, restateWindow, weekPolicyOf } from '../dates.ts';
 import { createLogger } from '../log.ts';
 import { holdingWarehouse, withTargets } from '../run.ts';
 import type { Selection } from '../run.ts';
@@ -18,13 +18,15 @@ export function readConfig(flags: { config?: string }, env: NodeJS.ProcessEnv = 
 /** The configuration and the selection of nodes and weeks that the flags describe. */
 export async function readSelection(flags: SelectionFlags): Promise<{ config: Config; selection: Selection & { nodesDir?: string } }> {
   const config = await readConfig(flags, { ...process.env, ...(flags.tz ? { KPI_TIME_ZONE: flags.tz } : {}) });
-  const weeks = resolveWeeks(flags, weekPolicyOf(config));
+  const policy = weekPolicyOf(config);
+  const weeks = resolveWeeks(flags, policy);
   return {
     config,
     selection: {
       select: withTargets(flags.select, flags.target),
       exclude: flags.exclude,
       weeks,
+      restateWeeks: restateWindow(flags, policy),
       ...(flags.nodes ? { nodesDir: resolve(flags.nodes) } : {}),
     },
   };

@@ -13,6 +13,7 @@ export interface SelectionFlags {
   weeks?: string;
   since?: string;
   yes?: boolean;
+  allowIncomplete?: boolean;
 }
 
 export const CONFIG_HELP = 'configuration file (default ./kpi.config.json)';
@@ -50,6 +51,7 @@ export function withSelection(command: Command): Command {
     .option('--weeks <range>', 'a range of ISO weeks, e.g. 2025-W01..2026-W47')
     .option('--since <week>', 'every week from this one to the last completed one')
     .option('-y, --yes', 'allow a range longer than maxWeeks')
+    .option('--allow-incomplete', 'allow weeks that have not ended yet')
     .option('--tz <zone>', 'IANA time zone for cutting weeks (default from the configuration: Europe/Madrid)');
 }
 

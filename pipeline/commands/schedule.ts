@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { currentInstant, lastCompletedWeek } from '../dates.ts';
+import { currentInstant, lastCompletedWeek, restateWindow, weekPolicyOf } from '../dates.ts';
 import { createLogger } from '../log.ts';
 import { STOP_EXIT_CODES, onStopRequest } from '../engine/stop-requests.ts';
 import type { StopReason } from '../engine/stop-requests.ts';
@@ -42,7 +42,16 @@ export async function scheduleCommand(flags: { config?: string; list?: number })
         const week = lastCompletedWeek(firedAt, config.timeZone, config.weekCutoff);
         try {
           const outcome = await superviseRun(
-            { config, select: entry.select, exclude: entry.exclude, weeks: [week], concurrency: config.concurrency, command: `schedule ${entry.name}`, stop: stop.signal },
+            {
+              config,
+              select: entry.select,
+              exclude: entry.exclude,
+              weeks: [week],
+              restateWeeks: restateWindow({}, weekPolicyOf(config, firedAt)),
+              concurrency: config.concurrency,
+              command: `schedule ${entry.name}`,
+              stop: stop.signal,
+            },
             { log: (file) => createLogger({ file }) },
           );
           log.info({ schedule: entry.name, run: outcome.runId, week: week.id, status: outcome.status }, `scheduled run ${entry.name} ${outcome.status}`);

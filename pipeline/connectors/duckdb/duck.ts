@@ -4,7 +4,7 @@ import { Temporal } from 'temporal-polyfill';
 import type { DuckQuery, SheetRow } from '../../../graph/declare.ts';
 import type { SheetColumn } from '../../config.ts';
 
-const SQL_TYPES: Record<SheetColumn['type'], string> = { text: 'VARCHAR', number: 'DOUBLE', date: 'DATE' };
+const SQL_TYPES: Record<SheetColumn['type'], string> = { text: 'VARCHAR', number: 'DOUBLE', integer: 'BIGINT', date: 'DATE' };
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 const EPOCH = Temporal.PlainDate.from('1970-01-01');
 
@@ -53,6 +53,8 @@ function append(appender: DuckDBAppender, type: SheetColumn['type'], value: Shee
       return appender.appendVarchar(String(value));
     case 'number':
       return appender.appendDouble(Number(value));
+    case 'integer':
+      return appender.appendBigInt(BigInt(value));
     case 'date':
       return appender.appendDate(dateValue(EPOCH.until(Temporal.PlainDate.from(String(value))).days));
   }

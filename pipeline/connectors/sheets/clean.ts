@@ -18,9 +18,10 @@ const SERIAL_RANGE = { min: 18264, max: 73051 } as const;
 const DAY_FIRST = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const PLAIN_NUMBER = /^[-+]?\d+(\.\d+)?$/;
-const THOUSANDS_COMMA = /^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$/;
-const THOUSANDS_DOT = /^[-+]?\d{1,3}(\.\d{3})+(,\d+)?$/;
-const DECIMAL_COMMA = /^[-+]?\d+,\d+$/;
+const WHOLE_NUMBER = /^[-+]?\d+$/;
+
+/** The decimal separator of a number written as text: `.` (1,234.5) or `,` (1.234,5). */
+export type DecimalSeparator = '.' | ',';
 
 /**
  * Turns a raw range into typed rows by the configured columns. The rules: text is trimmed;
@@ -29,7 +30,7 @@ const DECIMAL_COMMA = /^[-+]?\d+,\d+$/;
  * whose required columns are all empty is blank and skipped. Anything else that does not fit is
  * an error naming the source, its location and the row: nothing half-read is used.
  */
-export function cleanRange(name: string, range: RawRange, columns: Readonly<Record<string, SheetColumn>>): SheetRow[] {
+export function cleanRange(name: string, range: RawRange, columns: Readonly<Record<string, SheetColumn>>, decimalSeparator?: DecimalSeparator): SheetRow[] {
   const positions = Object.entries(columns).map(([header, column]) => {
     const index = range.header.findIndex((cell) => cell.toLowerCase() === header.trim().toLowerCase());
     if (index < 0) {
@@ -56,7 +57,7 @@ export function cleanRange(name: string, range: RawRange, columns: Readonly<Reco
         continue;
       }
       try {
-        const value = isEmpty(cell) ? null : cleanCell(cell, position.column.type);
+        const value = isEmpty(cell) ? null : cleanCell(cell, position.column.type, position.column.decimalSeparator ?? decimalSeparator);
         if (value === null && position.column.required) throw new Error('is empty but required');
         row[position.column.name] = value;
       } catch (error) {
@@ -73,28 +74,57 @@ export function cleanRange(name: string, range: RawRange, columns: Readonly<Reco
   return rows;
 }
 
-function cleanCell(cell: RawCell, type: SheetColumn['type']): string | number {
+function cleanCell(cell: RawCell, type: SheetColumn['type'], decimalSeparator: DecimalSeparator | undefined): string | number {
   switch (type) {
     case 'text':
       return cell instanceof Date ? plainDateOf(cell).toString() : String(cell).trim();
     case 'number':
-      return cleanNumber(cell);
+      return cleanNumber(cell, decimalSeparator);
+    case 'integer': {
+      const number = cleanNumber(cell, decimalSeparator);
+      if (!Number.isInteger(number)) throw new Error(`is not a whole number (read as ${number})`);
+      return number;
+    }
     case 'date':
       return cleanDate(cell).toString();
   }
 }
 
-export function cleanNumber(cell: RawCell): number {
+/**
+ * A number cell, or a number written as text with thousands separators and a decimal
+ * separator. Where the text alone cannot tell (`1.234`: one thousand two hundred and thirty-
+ * four, or one point two three four?) the source's `decimalSeparator` decides; without one,
+ * such a cell is an error rather than a guess.
+ */
+export function cleanNumber(cell: RawCell, decimalSeparator?: DecimalSeparator): number {
   if (typeof cell === 'number' && Number.isFinite(cell)) return cell;
   if (typeof cell !== 'string') throw new Error('is not a number');
   const text = cell.trim().replace(/\s/g, '');
-  let normalised: string | undefined;
-  if (PLAIN_NUMBER.test(text)) normalised = text;
-  else if (THOUSANDS_COMMA.test(text)) normalised = text.replaceAll(',', '');
-  else if (THOUSANDS_DOT.test(text)) normalised = text.replaceAll('.', '').replace(',', '.');
-  else if (DECIMAL_COMMA.test(text)) normalised = text.replace(',', '.');
-  if (normalised === undefined) throw new Error('is not a number');
+  if (WHOLE_NUMBER.test(text)) return Number(text);
+  const decimal = decimalSeparator ?? inferDecimalSeparator(text);
+  const thousands = decimal === '.' ? ',' : '.';
+  const [t, d] = [`\\${thousands}`, `\\${decimal}`];
+  const grouped = new RegExp(`^[-+]?\\d{1,3}(${t}\\d{3})+(${d}\\d+)?$`);
+  const plain = new RegExp(`^[-+]?\\d+(${d}\\d+)?$`);
+  if (!grouped.test(text) && !plain.test(text)) {
+    throw new Error(decimalSeparator ? `is not a number written with "${decimalSeparator}" as the decimal separator` : 'is not a number');
+  }
+  const normalised = text.replaceAll(thousands, '').replace(decimal, '.');
+  if (!PLAIN_NUMBER.test(normalised)) throw new Error('is not a number');
   return Number(normalised);
+}
+
+/** The decimal separator the text itself shows, or an error when it could be either. */
+function inferDecimalSeparator(text: string): DecimalSeparator {
+  const dots = text.split('.').length - 1;
+  const commas = text.split(',').length - 1;
+  if (dots > 0 && commas > 0) return text.lastIndexOf('.') > text.lastIndexOf(',') ? '.' : ',';
+  if (dots + commas === 0) return '.';
+  const separator = dots > 0 ? '.' : ',';
+  // Repeated, it can only group thousands; once with other than three digits after, it is the decimal one.
+  if (dots + commas > 1) return separator === '.' ? ',' : '.';
+  if (text.length - text.lastIndexOf(separator) - 1 !== 3) return separator;
+  throw new Error(`is ambiguous: "${separator}" may separate thousands or decimals; set the source's decimalSeparator ("." or ",") in the configuration`);
 }
 
 export function cleanDate(cell: RawCell): Temporal.PlainDate {

@@ -48,10 +48,10 @@ describe('cleanNumber', () => {
     ['-3', -3],
     ['+3', 3],
     ['0.25', 0.25],
-    ['1,234', 1234],
     ['1,234,567', 1234567],
     ['1,234.5', 1234.5],
-    ['1.234', 1.234],
+    ['1.5', 1.5],
+    ['1.2345', 1.2345],
     ['1.234,5', 1234.5],
     ['1.234.567,89', 1234567.89],
     ['2,5', 2.5],
@@ -69,6 +69,36 @@ describe('cleanNumber', () => {
       assert.throws(() => cleanNumber(cell), /is not a number/);
     });
   }
+});
+
+describe('cleanNumber with a number locale', () => {
+  for (const cell of ['1.234', '1,234', '-1.000', '999,999']) {
+    test(`${JSON.stringify(cell)} alone is ambiguous: an error, not a guess`, () => {
+      assert.throws(() => cleanNumber(cell), /is ambiguous: "[.,]" may separate thousands or decimals; set the source's decimalSeparator/);
+    });
+  }
+  for (const [cell, separator, expected] of [
+    ['1.234', '.', 1.234],
+    ['1,234', '.', 1234],
+    ['1,234.5', '.', 1234.5],
+    ['1.234', ',', 1234],
+    ['1,234', ',', 1.234],
+    ['1.234.567,8', ',', 1234567.8],
+  ] as const) {
+    test(`${JSON.stringify(cell)} with decimal separator "${separator}" → ${expected}`, () => {
+      assert.equal(cleanNumber(cell, separator), expected);
+    });
+  }
+  test('a number written against the declared locale is an error', () => {
+    assert.throws(() => cleanNumber('1.234,5', '.'), /not a number written with "\." as the decimal separator/);
+    assert.throws(() => cleanNumber('1,234.5', ','), /not a number written with "," as the decimal separator/);
+  });
+  test('an integer column refuses a fraction with its row', () => {
+    const raw = { location: 'f.xlsx, tab T', headerRow: 1, header: ['Count'], rows: [{ rowNumber: 2, cells: ['12'] }, { rowNumber: 3, cells: ['2,5'] }] };
+    assert.throws(() => cleanRange('s', raw, { Count: { name: 'count', type: 'integer', required: false } }), /row 3, column "Count": "2,5" is not a whole number \(read as 2\.5\)/);
+    assert.throws(() => cleanRange('s', { ...raw, rows: [{ rowNumber: 4, cells: ['1.234'] }] }, { Count: { name: 'count', type: 'integer', required: false } }), /row 4, column "Count": "1\.234" is ambiguous/);
+    assert.deepEqual(cleanRange('s', { ...raw, rows: [{ rowNumber: 4, cells: ['1.234'] }] }, { Count: { name: 'count', type: 'integer', required: false } }, ','), [{ count: 1234 }]);
+  });
 });
 
 describe('cleanDate', () => {
@@ -111,7 +141,7 @@ describe('cleanRange', () => {
       'cs_weekly_report',
       range(HEADER, [
         ['  Client 0042 SL ', new Date(Date.UTC(2026, 10, 16)), 3],
-        ['Client 0007', '17/11/2026', '1,234'],
+        ['Client 0007', '17/11/2026', '1,234,000'],
         ['Client 0008', '2026-11-18', '1.234,5'],
         ['Client 0009', 46345, '2,5'],
         ['Client 0010', '46346', ' 7 '],
@@ -121,7 +151,7 @@ describe('cleanRange', () => {
     );
     assert.deepEqual(rows, [
       { client: 'Client 0042 SL', entry_date: '2026-11-16', new_replacements: 3 },
-      { client: 'Client 0007', entry_date: '2026-11-17', new_replacements: 1234 },
+      { client: 'Client 0007', entry_date: '2026-11-17', new_replacements: 1234000 },
       { client: 'Client 0008', entry_date: '2026-11-18', new_replacements: 1234.5 },
       { client: 'Client 0009', entry_date: serialToIso(46345), new_replacements: 2.5 },
       { client: 'Client 0010', entry_date: serialToIso(46346), new_replacements: 7 },

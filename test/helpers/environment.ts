@@ -51,7 +51,7 @@ export async function createEnvironment(engine: Engine = 'pglite'): Promise<Test
     } finally {
       await warehouse.close();
     }
-    dropDatabase = () => adminQuery(`drop database if exists ${name} with (force)`);
+    dropDatabase = () => dropWhenIdle(name);
   }
   const config = await loadConfig({ file: join(REPO, 'kpi.config.json'), explicit: true }, env);
   return {
@@ -70,6 +70,26 @@ async function adminQuery(statement: string): Promise<void> {
   await client.connect();
   try {
     await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Drops a test database once the connections the test closed have really gone: a pool's end()
+ * resolves before its backends exit, and a forced drop that terminates a backend whose client is
+ * still ending makes that client throw an uncaught error. Forced anyway after a few seconds.
+ */
+async function dropWhenIdle(name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const { rows } = await client.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+      if (rows[0]?.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await client.query(`drop database if exists ${name} with (force)`);
   } finally {
     await client.end();
   }

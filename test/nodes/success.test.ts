@@ -17,6 +17,7 @@ import { runPipeline } from '../../pipeline/run.ts';
 import type { RunOutcome } from '../../pipeline/run.ts';
 import { ENGINES, REPO, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
+import { churn } from '../helpers/expected-kpis.ts';
 
 const WEEKS = ['2024-W10', '2025-W14', '2026-W47'];
 const TIME_ZONE = 'Europe/Madrid';
@@ -73,7 +74,7 @@ for (const engine of ENGINES) {
       });
 
       test(`${week}: kpi32 is churned over exposed customers in the 52 weeks to last Sunday`, async () => {
-        const expected = await expectedKpi32(warehouse, week);
+        const expected = await churn(warehouse.db, week);
         assert.ok(expected > 0 && expected < 1, `fixture churn for ${week} should be non-trivial, got ${expected}`);
         assertClose(await stored(warehouse, '32', week), expected);
       });
@@ -156,22 +157,6 @@ async function expectedKpi06(warehouse: Warehouse, week: string): Promise<number
       and (submitted_at at time zone ${TIME_ZONE})::date
           between to_date(${week.replace('-W', '-')}, 'IYYY-IW') and to_date(${week.replace('-W', '-')}, 'IYYY-IW') + 6`.execute(warehouse.db);
   return result.rows[0]!.n;
-}
-
-async function expectedKpi32(warehouse: Warehouse, week: string): Promise<number> {
-  const result = await sql<{ rate: number }>`
-    with bounds as (select to_date(${week.replace('-W', '-')}, 'IYYY-IW') + 6 as last_day),
-    customer as (
-      select client_id, upper(btrim(status)) as status, start_date, end_date
-      from stg_hubspot.agreements
-      where upper(btrim(client_category)) = 'CUSTOMER' and start_date is not null
-    )
-    select (count(distinct client_id) filter (
-              where status in ('TERMINATED', 'CANCELLED') and end_date > last_day - 364 and end_date <= last_day))::float8
-         / (count(distinct client_id) filter (
-              where start_date <= last_day and coalesce(end_date, 'infinity'::date) > last_day - 364))::float8 as rate
-    from customer, bounds`.execute(warehouse.db);
-  return Number(result.rows[0]!.rate);
 }
 
 /** Reads the report workbook directly and sums in DuckDB with DuckDB's own ISO week functions. */

@@ -1,0 +1,23 @@
+import { between, defineKpi, notNull, sql, table } from 'kpi-factory';
+import { applicationRecords } from './_records.ts';
+
+/** Applications whose first webhook delivery arrived during the week (local time); staff tests left out. */
+export default defineKpi({
+  domain: 'applications',
+  number: 51,
+  name: 'Applications received',
+  unit: 'integer',
+  details: 'Distinct Airtable records first delivered Monday 00:00 to Sunday 24:00 local; duplicate deliveries and test submissions excluded',
+  inputs: { submissions: table('stg_webhooks.form_submissions', { changeColumn: 'id' }) },
+  checks: [notNull(), between(0, 1000)],
+  async compute({ inputs, warehouse, week }) {
+    const result = await sql<{ received: number }>`
+      with records as (${applicationRecords(inputs.submissions)})
+      select count(*)::int as received
+      from records
+      where not is_test
+        and first_received_at >= ${week.startsAt}::timestamptz
+        and first_received_at < ${week.endsAt}::timestamptz`.execute(warehouse);
+    return result.rows[0]?.received ?? 0;
+  },
+});

@@ -52,9 +52,12 @@ function buildCli(): Command {
 
   program
     .command('history')
-    .description('past runs, newest first; with --node, the runs of one node')
+    .argument('[node]', 'one node, e.g. success.kpi06 (same as --node)')
+    .description('past runs, newest first; with a node, its runs; with a KPI and --week, every value that KPI-week has had')
     .option('--config <file>', CONFIG_HELP)
     .option('--node <id>', 'one node, e.g. success.kpi06')
+    .option('-w, --week <week>', "with a KPI: every value of that week, with its run, code version and input fingerprints")
+    .option('--json', 'as JSON (with --week)')
     .option('--limit <n>', 'how many rows', parseConcurrency, 20)
     .action(lazy(() => import('./commands/history.ts'), 'historyCommand'));
 

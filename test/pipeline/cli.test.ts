@@ -25,6 +25,8 @@ describe('quick start: run --target success.publish', () => {
   let first: CliResult;
   let second: CliResult;
   const week = lastCompletedWeek(currentInstant(), 'Europe/Madrid');
+  // Without a week flag, the run also rechecks the configured restateWeeks (4) before it.
+  const weeks = [-4, -3, -2, -1, 0].map((back) => week.add(back));
 
   before(async () => {
     environment = await createEnvironment();
@@ -39,7 +41,9 @@ describe('quick start: run --target success.publish', () => {
       assert.match(first.stdout, new RegExp(`^${node.replace('.', '\\.')}\\s+${week.id}\\s+succeeded`, 'm'));
     }
     assert.match(first.stdout, /^node\s+week\s+status\s+value\s+duration$/m);
-    assert.match(first.stdout, /^11 succeeded, 0 fresh, 0 failed, 0 blocked$/m);
+    // 3 sources, 5 KPI and publish tasks for each of the 5 weeks, and KPI 6 for the 3 weeks KPI 5 looks back before them.
+    assert.match(first.stdout, /^31 succeeded, 0 fresh, 0 failed, 0 blocked$/m);
+    assert.match(second.stdout, /^3 succeeded, 25 fresh, 0 failed, 0 blocked$/m);
   });
 
   test('says it loaded the demo data on first use only, with the run id on every run line', () => {
@@ -71,12 +75,12 @@ describe('quick start: run --target success.publish', () => {
     const json = await runCli(['plan', '--target', 'success.publish', '--format', 'json'], environment.env);
     assert.equal(json.code, 0, json.stderr);
     const plan = JSON.parse(json.stdout) as { summary: { tasks: number; stale: number; fresh: number }; levels: { id: string; state: string; why: string[] }[][] };
-    assert.deepEqual(plan.summary, { tasks: 8, stale: 0, fresh: 5 });
-    assert.deepEqual(plan.levels.map((level) => level.length), [3, 3, 1, 1]);
-    assert.equal(plan.levels[3]![0]!.id, `success.publish@${week.id}`);
+    assert.deepEqual(plan.summary, { tasks: 28, stale: 0, fresh: 25 });
+    assert.deepEqual(plan.levels.map((level) => level.length), [3, 15, 5, 5]);
+    assert.equal(plan.levels[3]!.at(-1)!.id, `success.publish@${week.id}`);
     const forced = JSON.parse((await runCli(['plan', '--target', 'success.publish', '--format', 'json', '--force', 'success.kpi06'], environment.env)).stdout) as typeof plan;
     const kpi05 = forced.levels.flat().find((task) => task.id === `success.kpi05@${week.id}`)!;
-    assert.deepEqual([kpi05.state, kpi05.why], ['stale', [`upstream success.kpi06@${week.id} is stale`]]);
+    assert.deepEqual([kpi05.state, kpi05.why], ['stale', [-3, -2, -1, 0].map((back) => `upstream success.kpi06@${week.add(back).id} is stale`)]);
     const dot = await runCli(['plan', '--target', 'success.kpi05', '--format', 'dot'], environment.env);
     assert.match(dot.stdout, /^digraph plan \{/);
     assert.match(dot.stdout, new RegExp(`"success\\.kpi06@${week.id}" -> "success\\.kpi05@${week.id}";`));
@@ -92,8 +96,8 @@ describe('quick start: run --target success.publish', () => {
     assert.ok(sheet, `tab sc${week.year}`);
     assert.equal(sheet.getCell('A1').value, 'KPI');
     assert.equal(sheet.getCell('B1').value, 'Name');
-    assert.equal(sheet.getCell('C1').value, week.lastSunday.toString());
-    assert.equal(sheet.getCell('D1').value, null, 'one week column after two runs of the same week');
+    weeks.forEach((each, index) => assert.equal(sheet.getCell(1, 3 + index).value, each.lastSunday.toString()));
+    assert.equal(sheet.getCell(1, 3 + weeks.length).value, null, 'one column per week after two runs of the same weeks');
     assert.equal(sheet.getCell('C1').font?.bold, true);
     const view = sheet.views[0] as { state?: string; xSplit?: number; ySplit?: number } | undefined;
     assert.deepEqual([view?.state, view?.xSplit, view?.ySplit], ['frozen', 2, 1], 'header row and KPI columns frozen');
@@ -114,10 +118,10 @@ describe('quick start: run --target success.publish', () => {
         const excelRow = index + 2;
         assert.equal(sheet.getCell(excelRow, 1).value, row.kpi_number);
         assert.equal(sheet.getCell(excelRow, 2).value, row.field_name);
-        assert.equal(sheet.getCell(excelRow, 3).value, row.field_value);
+        assert.equal(sheet.getCell(excelRow, 2 + weeks.length).value, row.field_value);
       });
       assert.deepEqual(
-        [2, 3, 4, 5].map((row) => sheet.getCell(row, 3).numFmt),
+        [2, 3, 4, 5].map((row) => sheet.getCell(row, 2 + weeks.length).numFmt),
         ['0.00', '0', '0', '0.0%'],
       );
       assert.equal(sheet.getCell(6, 1).value, null, 'no rows beyond the four KPIs');
@@ -353,7 +357,7 @@ describe('interrupting a run', () => {
       });
       const { code, stdout, stderr } = await done;
       assert.equal(code, 130, stderr);
-      assert.match(stderr, /interrupted: finishing the running tasks/);
+      assert.match(stderr, /interrupted \(SIGINT\): finishing the running tasks/);
       assert.match(stdout, /^demo\.kpi01\s+2026-W10\s+succeeded\s+1/m);
       assert.match(stdout, /^demo\.kpi02\s+2026-W10\s+blocked\s+blocked by interrupted/m);
 

@@ -41,18 +41,19 @@ for (const engine of ENGINES) {
       await events(environment, ['run', '--target', 'success.publish', '--weeks', RANGE]);
       const warehouse = await openWarehouse(environment.config, log);
       try {
-        // An active customer agreement that ended inside the range's windows, whose client churns nowhere else:
-        // terminating it changes churn exactly where its end date is in the 52-week window.
+        // A terminated customer agreement that ended inside the range's windows, whose client churns nowhere else
+        // there: reverting it to Active (a termination entered by mistake) changes churn exactly where its end date
+        // is in the 52-week window.
         const { rows } = await sql<{ agreement_id: string; end_date: string }>`
           select a.agreement_id, a.end_date::text as end_date from stg_hubspot.agreements a
-          where lower(trim(a.status)) = 'active' and lower(trim(a.client_category)) = 'customer' and a.start_date is not null
+          where lower(trim(a.status)) in ('terminated', 'cancelled') and lower(trim(a.client_category)) = 'customer' and a.start_date is not null
             and a.end_date between '2025-06-01' and '2025-12-31'
-            and not exists (select 1 from stg_hubspot.agreements b where b.client_id = a.client_id
+            and not exists (select 1 from stg_hubspot.agreements b where b.client_id = a.client_id and b.agreement_id <> a.agreement_id
                             and lower(trim(b.status)) in ('terminated', 'cancelled') and b.end_date between '2024-12-01' and '2026-06-01')
           order by a.agreement_id limit 1`.execute(warehouse.db);
         assert.ok(rows[0], 'the fixtures hold such an agreement');
         agreement = rows[0]!;
-        await sql`update stg_hubspot.agreements set status = 'Terminated' where agreement_id = ${agreement.agreement_id}`.execute(warehouse.db);
+        await sql`update stg_hubspot.agreements set status = 'Active' where agreement_id = ${agreement.agreement_id}`.execute(warehouse.db);
       } finally {
         await warehouse.close();
       }
@@ -77,7 +78,7 @@ for (const engine of ENGINES) {
       assert.ok(restated.length > 0);
       for (const event of restated) {
         assert.equal(event.nodeId, 'success.kpi32');
-        assert.ok((event.value as number) > (event.previous as number), 'one more churned client');
+        assert.ok((event.value as number) < (event.previous as number), 'one churned client fewer');
         assert.match(String(event.display), /^restated success\.kpi32 2026-W\d\d: \d+(\.\d+)?% → \d+(\.\d+)?%$/);
       }
       const finished = after_.at(-1)!;

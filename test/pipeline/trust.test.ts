@@ -15,8 +15,8 @@ import type { TestEnvironment } from '../helpers/environment.ts';
 import { IsoWeek, weekRange } from '../../graph/iso-week.ts';
 
 const log = createLogger({ level: 'silent' });
-const RANGE = '2026-W01..2026-W20';
-const WEEKS = weekRange(IsoWeek.parse('2026-W01'), IsoWeek.parse('2026-W20'));
+const RANGE = '2026-W01..2026-W30';
+const WEEKS = weekRange(IsoWeek.parse('2026-W01'), IsoWeek.parse('2026-W30'));
 
 interface TaskFinished {
   event: string;
@@ -47,9 +47,9 @@ for (const engine of ENGINES) {
         const { rows } = await sql<{ agreement_id: string; end_date: string }>`
           select a.agreement_id, a.end_date::text as end_date from stg_hubspot.agreements a
           where lower(trim(a.status)) in ('terminated', 'cancelled') and lower(trim(a.client_category)) = 'customer' and a.start_date is not null
-            and a.end_date between '2025-06-01' and '2025-12-31'
+            and a.end_date between '2025-03-01' and '2025-06-30'
             and not exists (select 1 from stg_hubspot.agreements b where b.client_id = a.client_id and b.agreement_id <> a.agreement_id
-                            and lower(trim(b.status)) in ('terminated', 'cancelled') and b.end_date between '2024-12-01' and '2026-06-01')
+                            and lower(trim(b.status)) in ('terminated', 'cancelled') and b.end_date between '2024-03-01' and '2026-08-01')
           order by a.agreement_id limit 1`.execute(warehouse.db);
         assert.ok(rows[0], 'the fixtures hold such an agreement');
         agreement = rows[0]!;

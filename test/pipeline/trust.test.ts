@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { Temporal } from 'temporal-polyfill';
 import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
+import { currentInstant, lastCompletedWeek } from '../../pipeline/dates.ts';
 import { createLogger } from '../../pipeline/log.ts';
 import { runCli } from '../helpers/cli.ts';
 import { ENGINES, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
@@ -99,3 +100,52 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('late-arriving data', () => {
+  let environment: TestEnvironment;
+  const lastCompleted = lastCompletedWeek(currentInstant(), 'Europe/Madrid');
+  before(async () => {
+    environment = await createEnvironment('pglite');
+    await events(environment, ['run', '--target', 'success.publish']);
+  });
+  after(() => environment.cleanup());
+
+  /** A completed offboarding form submitted on the Wednesday of `week`, landed late. */
+  async function lateSubmission(week: IsoWeek, id: string): Promise<void> {
+    const warehouse = await openWarehouse(environment.config, log);
+    try {
+      const wednesday = `${week.monday.add({ days: 2 }).toString()}T12:00:00+01:00`;
+      await sql`insert into stg_forms.offboarding_submissions (submission_id, client_id, submitted_at, form_status, submitted_by)
+                values (${id}, 'C0001', ${wednesday}::timestamptz, 'completed', 'late')`.execute(warehouse.db);
+    } finally {
+      await warehouse.close();
+    }
+  }
+
+  test('a late row three weeks back: the plain weekly run recomputes that week and republishes it, and nothing else', async () => {
+    const late = lastCompleted.add(-3);
+    await lateSubmission(late, 'late-3');
+    const after = await events(environment, ['run', '--target', 'success.publish']);
+    const ran = (after.filter((event) => event.event === 'task finished') as unknown as TaskFinished[]).filter((event) => event.status === 'succeeded' && event.week !== null);
+    const kpi06 = ran.filter((event) => event.node === 'success.kpi06').map((event) => event.week);
+    assert.deepEqual(kpi06, [late.id]);
+    assert.ok(ran.some((event) => event.node === 'success.publish' && event.week === late.id), 'republished');
+    assert.ok(ran.every((event) => event.node !== 'success.kpi16' && event.node !== 'success.kpi32'));
+    const restated = after.filter((event) => event.event === 'value restated').map((event) => `${String(event.nodeId)}@${String(event.week)}`);
+    assert.ok(restated.includes(`success.kpi06@${late.id}`));
+  });
+
+  test('a late row six weeks back is left for an explicit --weeks run, and plan says so', async () => {
+    const late = lastCompleted.add(-6);
+    await lateSubmission(late, 'late-6');
+    const plan = await runCli(['plan', '--target', 'success.publish'], environment.env);
+    assert.equal(plan.code, 0, plan.stderr);
+    assert.doesNotMatch(plan.stdout, new RegExp(`@${late.id}`));
+    assert.match(plan.stdout, new RegExp(`Rechecking ${lastCompleted.add(-4).id}, .*${lastCompleted.add(-1).id} for late-arriving data .*earlier weeks need --weeks`));
+    const plain = await events(environment, ['run', '--target', 'success.publish']);
+    assert.ok(!plain.some((event) => event.event === 'task finished' && event.week === late.id));
+    const explicit = await events(environment, ['run', '--target', 'success.publish', '--week', late.id]);
+    const kpi06 = explicit.find((event) => event.event === 'task finished' && event.node === 'success.kpi06') as unknown as TaskFinished;
+    assert.equal(kpi06.status, 'succeeded');
+  });
+});

@@ -80,7 +80,7 @@ describe('quick start: run --target success.publish', () => {
     assert.equal(plan.levels[3]!.at(-1)!.id, `success.publish@${week.id}`);
     const forced = JSON.parse((await runCli(['plan', '--target', 'success.publish', '--format', 'json', '--force', 'success.kpi06'], environment.env)).stdout) as typeof plan;
     const kpi05 = forced.levels.flat().find((task) => task.id === `success.kpi05@${week.id}`)!;
-    assert.deepEqual([kpi05.state, kpi05.why], ['stale', [-3, -2, -1, 0].map((back) => `upstream success.kpi06@${week.add(back).id} is stale`)]);
+    assert.deepEqual([kpi05.state, kpi05.why], ['stale', [0, -1, -2, -3].map((back) => `upstream success.kpi06@${week.add(back).id} is stale`)]);
     const dot = await runCli(['plan', '--target', 'success.kpi05', '--format', 'dot'], environment.env);
     assert.match(dot.stdout, /^digraph plan \{/);
     assert.match(dot.stdout, new RegExp(`"success\\.kpi06@${week.id}" -> "success\\.kpi05@${week.id}";`));

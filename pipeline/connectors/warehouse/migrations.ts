@@ -99,6 +99,9 @@ const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
+/** The engine's migrations in order, by name. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
+
 export async function migrate(db: Kysely<any>): Promise<void> {
   const migrator = new Migrator({
     db,

@@ -299,7 +299,8 @@ describe('Google Sheets', () => {
     const withSource = (): Config => {
       const base = googleConfig(environment.config);
       const report = base.sheets.cs_weekly_report!;
-      return { ...base, sheets: { cs_weekly_report: { ...report, google: { spreadsheetId: SOURCE_SHEET, tab: 'Report' } } } };
+      // The report writes thousands with a comma: `1,200` alone could be a decimal, so the source says which.
+      return { ...base, sheets: { cs_weekly_report: { ...report, decimalSeparator: '.', google: { spreadsheetId: SOURCE_SHEET, tab: 'Report' } } } };
     };
     /** The CS weekly report as a shared Google spreadsheet with these data rows under its header. */
     const emulateReport = (rows: (string | number | boolean | null)[][]) => {

@@ -168,11 +168,14 @@ export async function findRun(db: Db, runId?: string): Promise<{ run_id: string;
   return query.executeTakeFirst();
 }
 
+/** The destination part of a publish task's id (`success.publish@2026-W47:google` → `google`, see taskId), else null. */
+const destinationOfTask = sql<string | null>`substring(task_id from '@[^:]*:(.*)$')`;
+
 /** Failed, blocked and abandoned node-runs of a run: what `retry` reruns. */
-export async function unfinishedNodeRuns(db: Db, runId: string): Promise<{ node_id: string; iso_week: string | null; status: string }[]> {
+export async function unfinishedNodeRuns(db: Db, runId: string): Promise<{ node_id: string; destination: string | null; iso_week: string | null; status: string }[]> {
   return db
     .selectFrom('kpi_ledger.node_runs')
-    .select(['node_id', 'iso_week', 'status'])
+    .select(['node_id', destinationOfTask.as('destination'), 'iso_week', 'status'])
     .where('run_id', '=', runId)
     .where('status', 'in', ['failed', 'blocked', 'abandoned'])
     .orderBy('seq')

@@ -33,7 +33,7 @@ export interface TaskRunnerOptions {
   readonly warehouse: Warehouse;
   readonly sources: Sources;
   readonly freshness: Freshness;
-  readonly sinkFor: (domain: string) => ScorecardSink;
+  readonly sinkFor: (domain: string, destination: string) => ScorecardSink;
   readonly log: Logger;
 }
 
@@ -103,8 +103,8 @@ export class TaskRunner {
       case 'publish': {
         const { fingerprint, reasons } = await this.options.freshness.assess(task);
         if (reasons.length === 0) return { kind: 'publish', fresh: true, fingerprint, reasons };
-        const report = await this.publish(node.declaration.domain, weekOf(task), log);
-        const published = { ...fingerprint, inputs: { ...fingerprint.inputs, destination: this.options.freshness.destinationHash(node.declaration.domain) } };
+        const report = await this.publish(node.declaration.domain, weekOf(task), this.options.sinkFor(node.declaration.domain, destinationOf(task)), log);
+        const published = { ...fingerprint, inputs: { ...fingerprint.inputs, destination: this.options.freshness.destinationHash(task) } };
         return { kind: 'publish', report, fresh: false, fingerprint: published, reasons };
       }
     }
@@ -173,7 +173,7 @@ export class TaskRunner {
     }
   }
 
-  private async publish(domain: string, week: IsoWeek, log: Logger): Promise<PublishReport> {
+  private async publish(domain: string, week: IsoWeek, sink: ScorecardSink, log: Logger): Promise<PublishReport> {
     const stored = new Map((await readScorecardWeek(this.options.warehouse.db, domain, week)).map((row) => [row.kpiNumber, row.value]));
     const column: WeekColumn = {
       header: week.lastSunday.toString(),
@@ -182,7 +182,7 @@ export class TaskRunner {
         return { number, name: declaration.name, unit: declaration.unit, value: stored.get(number) ?? null };
       }),
     };
-    const report = await this.options.sinkFor(domain).publish(domain, tabName(week.year), column);
+    const report = await sink.publish(domain, tabName(week.year), column);
     if (report.emptyKpis.length > 0) {
       log.warn({ kpis: report.emptyKpis }, `no value for KPI ${report.emptyKpis.join(', ')} in ${week.id}: cells left empty`);
     }
@@ -199,4 +199,9 @@ export class TaskRunner {
 function weekOf(task: Task): IsoWeek {
   if (!task.week) throw new Error(`task ${task.id} has no week`);
   return task.week;
+}
+
+function destinationOf(task: Task): string {
+  if (task.destination === undefined) throw new Error(`publish task ${task.id} has no destination`);
+  return task.destination;
 }

@@ -5,7 +5,8 @@ import { openWarehouse } from '../connectors/warehouse/warehouse.ts';
 import type { Warehouse } from '../connectors/warehouse/warehouse.ts';
 import { resolveWeeks, weekPolicyOf } from '../dates.ts';
 import { createLogger } from '../log.ts';
-import { holdingWarehouse, withTargets } from '../run.ts';
+import { holdingWarehouse } from '../run.ts';
+import { withTargets } from '../selection.ts';
 import type { Selection } from '../run.ts';
 import type { SelectionFlags } from './options.ts';
 

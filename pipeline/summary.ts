@@ -87,11 +87,6 @@ export function displayPath(location: string): string {
   return path === '' || path.startsWith('..') || isAbsolute(path) ? location : path;
 }
 
-/** A number for a table: whole numbers as they are, others to at most `decimals` places. */
-export function formatNumber(value: number, decimals = 4): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(decimals).replace(/\.?0+$/, '');
-}
-
 /** Left-aligned columns separated by two spaces. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));

@@ -273,7 +273,7 @@ describe('Google Sheets', () => {
     assert.match(summary, /^\d+ KPI values computed, 2 scorecards published\.$/m);
   });
 
-  test('a Google outage fails only the Google task: the workbook is published, and fresh on the next run', async () => {
+  test('a Google outage fails only the Google task: the workbook is published; retry reruns the Google task alone', async () => {
     // A week no other test publishes to Google, so its Google task has never succeeded before.
     const week = IsoWeek.parse('2026-W46');
     emulator.failNext(Infinity, 500);
@@ -288,10 +288,11 @@ describe('Google Sheets', () => {
     await emulator.uninstall();
     emulator = SheetsEmulator.install();
     emulator.addSpreadsheet(SUCCESS_SHEET, { sharedWith: [ACCOUNT] });
-    const back = await run(googleConfig(environment.config), { weeks: [week], force: false });
-    assert.equal(back.status, 'succeeded');
-    assert.deepEqual([statusOf(statusOfTask(back, 'google')), statusOf(statusOfTask(back, 'workbook'))], ['succeeded', 'fresh']);
+    const retried = await run(googleConfig(environment.config), { retry: {}, force: false });
+    assert.deepEqual(retried.results.map((result) => [result.task.id, result.status]), [[`success.publish@${week.id}:google`, 'succeeded']]);
     assert.deepEqual(emulator.grid(SUCCESS_SHEET, 'sc2026')[0], ['KPI', 'Name', '2026-11-15']);
+    const again = await run(googleConfig(environment.config), { weeks: [week], force: false });
+    assert.deepEqual([statusOf(statusOfTask(again, 'google')), statusOf(statusOfTask(again, 'workbook'))], ['fresh', 'fresh']);
   });
 
   test('"publish" in the configuration keeps one destination only', async () => {

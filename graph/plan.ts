@@ -19,6 +19,8 @@ export interface Task {
   readonly node: PipelineNode;
   /** Undefined for sources, which are read once per run whatever the weeks. */
   readonly week?: IsoWeek;
+  /** For a publish: where it writes (`workbook`, `google`); each destination is a task of its own. */
+  readonly destination?: string;
   readonly reason: TaskReason;
 }
 
@@ -34,46 +36,56 @@ export interface PlanRequest {
   readonly weeks: readonly IsoWeek[];
   /** Earlier weeks rechecked for late-arriving data (see TaskReason `restate`). */
   readonly restateWeeks?: readonly IsoWeek[];
-  /** Exactly these node-weeks instead of every selected node for every week (a retry). */
-  readonly only?: readonly { readonly nodeId: string; readonly week: IsoWeek }[];
+  /** Exactly these node-weeks (a publish's destination too, when given) instead of every selected node for every week (a retry). */
+  readonly only?: readonly { readonly nodeId: string; readonly week: IsoWeek; readonly destination?: string }[];
+  /** Where a domain's scorecard is published: one publish task per destination; without it, one publish task with none. */
+  readonly destinationsOf?: (domain: string) => readonly string[];
   /** Whether the warehouse already holds a value of this KPI for this week. */
   readonly isStored: (nodeId: string, week: IsoWeek) => boolean;
   /** The first week with source data: a lookback into earlier weeks reads no value rather than computing one. */
   readonly firstWeek?: IsoWeek;
 }
 
-export function taskId(nodeId: string, week?: IsoWeek): string {
-  return week === undefined ? nodeId : `${nodeId}@${week.id}`;
+/** `success.kpi06@2026-W47`, `success.publish@2026-W47:google`, `table:stg_x.y`. */
+export function taskId(nodeId: string, week?: IsoWeek, destination?: string): string {
+  return week === undefined ? nodeId : `${nodeId}@${week.id}${destination === undefined ? '' : `:${destination}`}`;
 }
 
 /**
- * Expands the selected nodes into one task per node per week, with edges across weeks for
- * lookback windows. Upstream weeks a task reads that are neither planned nor stored are
- * added (reason `lookback`) so they are computed first; stored ones are read, not rerun.
+ * Expands the selected nodes into one task per node per week (per destination, for a
+ * publish), with edges across weeks for lookback windows. Upstream weeks a task reads that
+ * are neither planned nor stored are added (reason `lookback`) so they are computed first;
+ * stored ones are read, not rerun.
  */
 export function planTasks(request: PlanRequest): TaskGraph {
   const { graph, selected, weeks, isStored, firstWeek, only } = request;
   const tasks: TaskGraph = new DirectedGraph();
   const pending: Task[] = [];
 
-  const addTask = (node: PipelineNode, week: IsoWeek | undefined, reason: TaskReason): string => {
-    const id = taskId(node.id, week);
+  const addTask = (node: PipelineNode, week: IsoWeek | undefined, reason: TaskReason, destination?: string): string => {
+    const id = taskId(node.id, week, destination);
     if (!tasks.hasNode(id)) {
-      const task: Task = week === undefined ? { id, node, reason } : { id, node, week, reason };
+      const task: Task = { id, node, ...(week === undefined ? {} : { week }), ...(destination === undefined ? {} : { destination }), reason };
       tasks.addNode(id, task);
       pending.push(task);
     }
     return id;
   };
 
-  const seedsOf = (seedWeeks: readonly IsoWeek[]) => seedWeeks.flatMap((week) => [...selected].map((nodeId) => ({ nodeId, week })));
-  const seeds = [
-    ...(only ?? seedsOf(weeks)).map((seed) => ({ ...seed, reason: { kind: 'selected' } as const })),
-    ...(only ? [] : seedsOf(request.restateWeeks ?? [])).map((seed) => ({ ...seed, reason: { kind: 'restate' } as const })),
-  ];
-  for (const { nodeId, week, reason } of seeds) {
-    const node = graph.getNodeAttributes(nodeId);
-    if (node.kind === 'kpi' || node.kind === 'publish') addTask(node, week, reason);
+  type Seed = NonNullable<PlanRequest['only']>[number] & { readonly reason: TaskReason };
+  const seedsOf = (seedWeeks: readonly IsoWeek[], reason: TaskReason): Seed[] =>
+    seedWeeks.flatMap((week) => [...selected].map((nodeId) => ({ nodeId, week, reason })));
+  const seeds: Seed[] = only
+    ? only.map((seed) => ({ ...seed, reason: { kind: 'selected' } }))
+    : [...seedsOf(weeks, { kind: 'selected' }), ...seedsOf(request.restateWeeks ?? [], { kind: 'restate' })];
+  for (const seed of seeds) {
+    const node = graph.getNodeAttributes(seed.nodeId);
+    if (node.kind === 'kpi') addTask(node, seed.week, seed.reason);
+    if (node.kind === 'publish') {
+      for (const destination of request.destinationsOf?.(node.declaration.domain) ?? [undefined]) {
+        if (seed.destination === undefined || seed.destination === destination) addTask(node, seed.week, seed.reason, destination);
+      }
+    }
   }
   // Selected tasks come first so that a week both selected and read by another is `selected`.
   for (let next = 0; next < pending.length; next++) {

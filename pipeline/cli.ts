@@ -8,7 +8,19 @@ import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, INVALID_CODES } from './exit-codes.ts';
 import { scrubSecrets } from './secrets.ts';
-import { CONFIG_HELP, NODES_HELP, outputOptions, parseConcurrency, waitOption, wholeNumber, withSelection } from './commands/options.ts';
+import {
+  CONFIG_HELP,
+  LS_OUTPUTS,
+  NODES_HELP,
+  RESOURCE_TYPES,
+  collectChoices,
+  outputOptions,
+  parseConcurrency,
+  waitOption,
+  wholeNumber,
+  withNodeSelection,
+  withSelection,
+} from './commands/options.ts';
 import { PLAN_FORMATS } from './plan-format.ts';
 
 /** An action that loads its command's module first: `lazy(() => import('./commands/x.ts'), 'xCommand')`. */
@@ -20,11 +32,19 @@ function lazy<M, K extends keyof M>(load: () => Promise<M>, name: K) {
   };
 }
 
+/** The code of the CommanderError that `--version` ends parsing with, so main() prints the version instead. */
+const VERSION_REQUESTED = 'kpi.version';
+
 function buildCli(): Command {
   const program = new Command('kpi')
     .description('KPI Factory: weekly KPIs as a dependency graph, stored in the warehouse, published as scorecards')
     .exitOverride()
     .showHelpAfterError();
+
+  // Commander's own .version() needs the text up front; ours asks git, so only when asked.
+  program.option('-V, --version', 'print the version (and the git commit, in a checkout) and exit').on('option:version', () => {
+    throw new CommanderError(EXIT.ok, VERSION_REQUESTED, '');
+  });
 
   outputOptions(waitOption(withSelection(program.command('run').description('compute what is stale in the selection for the week(s), store it and publish'))))
     .option('-c, --concurrency <n>', 'tasks run at the same time', parseConcurrency)
@@ -44,10 +64,18 @@ function buildCli(): Command {
     .option('-c, --concurrency <n>', 'tasks run at the same time', parseConcurrency)
     .action(lazy(() => import('./commands/retry.ts'), 'retryCommand'));
 
+  withNodeSelection(program.command('ls').description('list the nodes a selection matches, from the declarations alone (no warehouse)'))
+    .option('--resource-type <type>', `only nodes of this kind: ${RESOURCE_TYPES.join(', ')}; repeatable`, collectChoices(RESOURCE_TYPES), [])
+    .addOption(new Option('-o, --output <format>', 'node ids, the KPI and publish files, or JSON objects').choices(LS_OUTPUTS).default('text'))
+    .action(lazy(() => import('./commands/ls.ts'), 'lsCommand'));
+
   program
     .command('status')
-    .description('per node: the latest run, its week, status, value, when and how long')
+    .description('per node of the project: the latest run, its week, status, value, when and how long')
     .option('--config <file>', CONFIG_HELP)
+    .option('--nodes <dir>', NODES_HELP)
+    .option('--all', 'also list nodes no longer in the project (their files removed)')
+    .option('--json', 'a JSON array on stdout instead of the table')
     .action(lazy(() => import('./commands/status.ts'), 'statusCommand'));
 
   program
@@ -55,10 +83,12 @@ function buildCli(): Command {
     .argument('[node]', 'one node, e.g. success.kpi06 (same as --node)')
     .description('past runs, newest first; with a node, its runs; with a KPI and --week, every value that KPI-week has had')
     .option('--config <file>', CONFIG_HELP)
+    .option('--nodes <dir>', NODES_HELP)
     .option('--node <id>', 'one node, e.g. success.kpi06')
-    .option('-w, --week <week>', "with a KPI: every value of that week, with its run, code version and input fingerprints")
-    .option('--json', 'as JSON (with --week)')
-    .option('--limit <n>', 'how many rows', parseConcurrency, 20)
+    .option('-w, --week <week>', 'with a KPI: every value of that week, with its run, code version and input fingerprints')
+    .option('--limit <n>', 'how many rows', wholeNumber(1), 20)
+    .option('--since <week|date>', 'only runs started from this week (2026-W30) or day (2026-07-20) on, local time')
+    .option('--json', 'a JSON array on stdout instead of the table')
     .action(lazy(() => import('./commands/history.ts'), 'historyCommand'));
 
   program
@@ -76,7 +106,7 @@ function buildCli(): Command {
     .description('published values that changed later (late data, a fix), newest first')
     .option('--config <file>', CONFIG_HELP)
     .option('--since <week|date>', 'restated weeks from this ISO week on, or restated since this date')
-    .option('--limit <n>', 'how many rows', wholeNumber(1, 1_000_000), 50)
+    .option('--limit <n>', 'how many rows', wholeNumber(1), 50)
     .option('--json', 'the same as a JSON array')
     .action(lazy(() => import('./commands/restatements.ts'), 'restatementsCommand'));
 
@@ -117,6 +147,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     await buildCli().parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? EXIT.ok);
   } catch (error) {
+    if (error instanceof CommanderError && error.code === VERSION_REQUESTED) {
+      await (await import('./commands/version.ts')).versionCommand();
+      return EXIT.ok;
+    }
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
     const code = (error as { code?: unknown }).code;
     const say = (text: string) => process.stderr.write(`error: ${scrubSecrets(text)}\n`);

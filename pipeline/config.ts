@@ -100,8 +100,13 @@ const configSchema = strictObject({
   nodesDir: z.string().default('nodes'),
   concurrency: z.number().int().min(1).max(64).default(4),
   sheets: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), sheetSource).default({}),
-  /** Per domain: the Google spreadsheet its scorecard is published to (when credentials are set). */
-  scorecards: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), strictObject({ spreadsheetId: SPREADSHEET_ID })).default({}),
+  /**
+   * Per domain: the Google spreadsheet its scorecard is published to (when credentials are set),
+   * besides its local workbook; `publish` lists the destinations to keep (default both).
+   */
+  scorecards: z
+    .record(z.string().regex(/^[a-z][a-z0-9_]*$/), strictObject({ spreadsheetId: SPREADSHEET_ID, publish: z.array(z.enum(['workbook', 'google'])).min(1).optional() }))
+    .default({}),
   /** For `pipeline schedule`: cron expressions (in timeZone) and what each runs, for the last completed week. */
   schedules: z
     .array(

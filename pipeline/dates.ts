@@ -127,3 +127,18 @@ export function resolveWeeks(flags: WeekFlags, policy: WeekPolicy): IsoWeek[] {
   }
   return weeks;
 }
+
+/** The local midnight that starts a week (`2026-W30`: its Monday) or a day (`2026-07-20`) in `timeZone`, as an instant. */
+export function startOfWeekOrDay(text: string, timeZone: string): Temporal.Instant {
+  const trimmed = text.trim();
+  let day: Temporal.PlainDate;
+  if (/^\d{4}-W\d{2}$/.test(trimmed)) day = IsoWeek.parse(trimmed).monday;
+  else if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) {
+    try {
+      day = Temporal.PlainDate.from(trimmed, { overflow: 'reject' });
+    } catch {
+      throw new WeekFormatError(`"${text}" is not a date of the calendar`);
+    }
+  } else throw new WeekFormatError(`"${text}" is neither an ISO week nor a date; write 2026-W30 or 2026-07-20`);
+  return day.toZonedDateTime({ timeZone }).toInstant();
+}

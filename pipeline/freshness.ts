@@ -25,8 +25,8 @@ export interface FreshnessOptions {
   readonly isStored: (nodeId: string, week: IsoWeek) => boolean;
   /** Why a task must run regardless (`forced`, `retry`), or undefined. */
   readonly isForced: (task: Task) => string | undefined;
-  /** Where a domain's scorecard is published (see ScorecardSink.destination). */
-  readonly destinationOf: (domain: string) => string;
+  /** Where a publish task writes its domain's scorecard (see ScorecardSink.destination). */
+  readonly destinationOf: (domain: string, destination: string) => string;
   /** The configured time zone: a table window's weeks are cut in it. */
   readonly timeZone: string;
 }
@@ -112,7 +112,7 @@ export class Freshness {
         if (kpi.kind !== 'kpi') continue;
         inputs[upstream] = await known(upstream, upstream, async () => hashOf(stored.get(kpiNumberLabel(kpi.declaration.number)) ?? null));
       }
-      inputs.destination = this.destinationHash(node.declaration.domain);
+      inputs.destination = this.destinationHash(task);
     }
     return {
       code: await this.options.code.hash(node.file),
@@ -122,9 +122,10 @@ export class Freshness {
     };
   }
 
-  /** The publish destination's part of the fingerprint; taken again after publishing, when it exists for sure. */
-  destinationHash(domain: string): string {
-    return hashOf(this.options.destinationOf(domain));
+  /** A publish task's destination, as part of its fingerprint; taken again after publishing, when it exists for sure. */
+  destinationHash(task: Task): string {
+    if (task.node.kind !== 'publish' || task.destination === undefined) throw new Error(`${task.id} is not a publish to a destination`);
+    return hashOf(this.options.destinationOf(task.node.declaration.domain, task.destination));
   }
 
   /** The part of a table an input's fingerprint covers for `week`. */

@@ -168,11 +168,17 @@ export async function findRun(db: Db, runId?: string): Promise<{ run_id: string;
   return query.executeTakeFirst();
 }
 
+/** The destination part of a publish task's id (`success.publish@2026-W47:google` → `google`, see taskId), else null. */
+const destinationOfTask = sql<string | null>`substring(task_id from '@[^:]*:(.*)$')`;
+
+/** A timestamp as an ISO instant (`2026-11-23T07:15:02.120Z`): the same text from PostgreSQL and PGlite, whatever the session's time zone. */
+const isoInstant = (column: string) => sql<string | null>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /** Failed, blocked and abandoned node-runs of a run: what `retry` reruns. */
-export async function unfinishedNodeRuns(db: Db, runId: string): Promise<{ node_id: string; iso_week: string | null; status: string }[]> {
+export async function unfinishedNodeRuns(db: Db, runId: string): Promise<{ node_id: string; destination: string | null; iso_week: string | null; status: string }[]> {
   return db
     .selectFrom('kpi_ledger.node_runs')
-    .select(['node_id', 'iso_week', 'status'])
+    .select(['node_id', destinationOfTask.as('destination'), 'iso_week', 'status'])
     .where('run_id', '=', runId)
     .where('status', 'in', ['failed', 'blocked', 'abandoned'])
     .orderBy('seq')
@@ -181,42 +187,63 @@ export async function unfinishedNodeRuns(db: Db, runId: string): Promise<{ node_
 
 export interface NodeRunRow {
   readonly run_id: string;
+  readonly task_id: string;
   readonly node_id: string;
+  /** A publish task's destination (`workbook`, `google`); null for other tasks. */
+  readonly destination: string | null;
   readonly iso_week: string | null;
   readonly status: string;
   readonly value: number | null;
+  /** ISO instants. */
+  readonly started_at: string | null;
   readonly finished_at: string | null;
   readonly duration_ms: number | null;
   readonly reason: string | null;
   readonly error: string | null;
 }
 
-const NODE_RUN_COLUMNS = ['run_id', 'node_id', 'iso_week', 'status', 'value', 'duration_ms', 'reason', 'error'] as const;
+/** Which rows a history shows: at most `limit`, of runs started at or after `since` (an ISO instant). */
+export interface HistoryWindow {
+  readonly limit: number;
+  readonly since?: string;
+}
 
-/** A timestamp as local wall-clock text in the configured time zone. */
-const localTime = (column: string, timeZone: string) => sql<string | null>`to_char(${sql.ref(column)} at time zone ${timeZone}, 'YYYY-MM-DD HH24:MI:SS')`;
+const nodeRunColumns = [
+  'run_id',
+  'task_id',
+  'node_id',
+  destinationOfTask.as('destination'),
+  'iso_week',
+  'status',
+  'value',
+  isoInstant('started_at').as('started_at'),
+  isoInstant('finished_at').as('finished_at'),
+  'duration_ms',
+  'reason',
+  'error',
+] as const;
 
-/** The latest node-run of every node (its latest week). */
-export async function latestNodeRuns(db: Db, timeZone: string): Promise<NodeRunRow[]> {
+/** For every node, and every destination of a publish node: the latest node-run of its latest week. */
+export async function latestNodeRuns(db: Db): Promise<NodeRunRow[]> {
   return db
     .selectFrom('kpi_ledger.node_runs')
-    .distinctOn('node_id')
-    .select([...NODE_RUN_COLUMNS, localTime('finished_at', timeZone).as('finished_at')])
+    .distinctOn(['node_id', destinationOfTask])
+    .select(nodeRunColumns)
     .where('status', '<>', 'pending')
     .orderBy('node_id')
+    .orderBy(destinationOfTask)
+    .orderBy(sql`iso_week desc nulls last`)
     .orderBy('seq', 'desc')
     .execute();
 }
 
 /** Node-runs of one node, newest first. */
-export async function nodeHistory(db: Db, nodeId: string, limit: number, timeZone: string): Promise<NodeRunRow[]> {
-  return db
-    .selectFrom('kpi_ledger.node_runs')
-    .select([...NODE_RUN_COLUMNS, localTime('finished_at', timeZone).as('finished_at')])
-    .where('node_id', '=', nodeId)
-    .orderBy('seq', 'desc')
-    .limit(limit)
-    .execute();
+export async function nodeHistory(db: Db, nodeId: string, window: HistoryWindow): Promise<NodeRunRow[]> {
+  let query = db.selectFrom('kpi_ledger.node_runs').select(nodeRunColumns).where('node_id', '=', nodeId);
+  if (window.since !== undefined) {
+    query = query.where('run_id', 'in', db.selectFrom('kpi_ledger.runs').select('run_id').where('started_at', '>=', window.since));
+  }
+  return query.orderBy('seq', 'desc').limit(window.limit).execute();
 }
 
 export interface RunRow {
@@ -224,8 +251,9 @@ export interface RunRow {
   readonly command: string;
   readonly weeks: string;
   readonly status: string;
+  /** ISO instants. */
   readonly started_at: string;
-  readonly seconds: number | null;
+  readonly finished_at: string | null;
   readonly computed: number;
   readonly fresh: number;
   readonly failed: number;
@@ -234,17 +262,19 @@ export interface RunRow {
 }
 
 /** Runs, newest first, with their node-run counts. */
-export async function runHistory(db: Db, limit: number, timeZone: string): Promise<RunRow[]> {
+export async function runHistory(db: Db, window: HistoryWindow): Promise<RunRow[]> {
+  const since = window.since === undefined ? sql`` : sql`where r.started_at >= ${window.since}`;
   const result = await sql<RunRow>`
     select r.run_id, r.command, r.weeks, r.status,
-           ${localTime('r.started_at', timeZone)} as started_at,
-           round(extract(epoch from (r.finished_at - r.started_at))::numeric, 1)::float8 as seconds,
+           ${isoInstant('r.started_at')} as started_at,
+           ${isoInstant('r.finished_at')} as finished_at,
            count(*) filter (where n.status = 'succeeded' and n.iso_week is not null)::int as computed,
            count(*) filter (where n.status = 'fresh')::int as fresh,
            count(*) filter (where n.status = 'failed')::int as failed,
            count(*) filter (where n.status = 'blocked')::int as blocked,
            count(*) filter (where n.status = 'abandoned')::int as abandoned
     from kpi_ledger.runs r left join kpi_ledger.node_runs n on n.run_id = r.run_id
-    group by r.run_id order by r.started_at desc limit ${limit}`.execute(db);
+    ${since}
+    group by r.run_id order by r.started_at desc limit ${window.limit}`.execute(db);
   return result.rows;
 }

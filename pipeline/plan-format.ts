@@ -2,6 +2,7 @@ import type { PipelineGraph } from '../graph/build.ts';
 import { taskLevels } from '../graph/plan.ts';
 import type { Task, TaskGraph } from '../graph/plan.ts';
 import type { Prediction } from './freshness.ts';
+import { counted } from './words.ts';
 
 export const PLAN_FORMATS = ['text', 'json', 'dot', 'mermaid'] as const;
 export type PlanFormat = (typeof PLAN_FORMATS)[number];
@@ -11,6 +12,8 @@ interface PlannedTask {
   readonly node: string;
   readonly kind: Task['node']['kind'];
   readonly week: string | null;
+  /** A publish task's destination (`workbook`, `google`); null for other tasks. */
+  readonly destination: string | null;
   readonly file: string | null;
   readonly reason: string;
   /** `fresh` (skipped), `stale` (will run) or `source` (read every run). */
@@ -35,6 +38,7 @@ function describePlan(graph: PipelineGraph, tasks: TaskGraph, predictions: Reado
         node: task.node.id,
         kind: task.node.kind,
         week: task.week?.id ?? null,
+        destination: task.destination ?? null,
         file: 'file' in task.node ? task.node.file : null,
         reason: task.reason.kind === 'lookback' ? `lookback for ${task.reason.for}` : task.reason.kind,
         state: isSource ? 'source' : prediction?.stale === false ? 'fresh' : 'stale',
@@ -84,7 +88,7 @@ export function formatPlan(graph: PipelineGraph, tasks: TaskGraph, predictions: 
       if (restated.length > 0) {
         lines.push('', `Rechecking ${restated.join(', ')} for late-arriving data (restateWeeks): a week whose inputs changed is recomputed and republished; earlier weeks need --weeks.`);
       }
-      lines.push('', `${tasks.order} tasks in ${levels.length} levels: ${stale} stale (will run), ${fresh} fresh (skipped)`);
+      lines.push('', `${counted(tasks.order, 'task')} in ${counted(levels.length, 'level')}: ${stale} stale (will run), ${fresh} fresh (skipped)`);
       return lines.join('\n');
     }
   }

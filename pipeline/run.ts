@@ -1,7 +1,7 @@
 import { kpiNumberLabel } from '../graph/ids.ts';
 import { IsoWeek } from '../graph/iso-week.ts';
 import { planTasks } from '../graph/plan.ts';
-import type { Task, TaskGraph } from '../graph/plan.ts';
+import type { PlanRequest, Task, TaskGraph } from '../graph/plan.ts';
 import { selectNodes } from '../graph/select.ts';
 import { SelectorError } from '../graph/errors.ts';
 import type { Config } from './config.ts';
@@ -20,7 +20,7 @@ import type { LockRequest } from './engine/warehouse-lock.ts';
 import { now, taskFinished, tally } from './engine/run-events.ts';
 import { lastPublishedValues, recordPublished, recordRestatement, sameValue } from './engine/value-history.ts';
 import type { PublishedValue, Restatement } from './engine/value-history.ts';
-import { formatValue } from './summary.ts';
+import { formatValue } from './units.ts';
 import { Temporal } from 'temporal-polyfill';
 import type { RunEventListener } from './engine/run-events.ts';
 import { findRun, finishRun, loadHistory, newRunId, recordAbandonedRuns, recordNodeRun, startRun, unfinishedNodeRuns } from './ledger.ts';
@@ -28,10 +28,12 @@ import type { NodeRunRecord } from './ledger.ts';
 import type { Logger } from './log.ts';
 import { defaultScorecardName, loadProject, publishOf } from './project.ts';
 import type { Project } from './project.ts';
+import { selectFrom } from './selection.ts';
 import { Sources } from './sources.ts';
 import { TaskRunner } from './task-runner.ts';
 import type { TaskValue } from './task-runner.ts';
 import { codeVersion } from './version.ts';
+import { counted } from './words.ts';
 
 export interface Selection {
   /** Selectors whose union is run; empty means every node. */
@@ -41,7 +43,7 @@ export interface Selection {
   /** Earlier weeks a weekly run rechecks for late-arriving data. */
   readonly restateWeeks?: readonly IsoWeek[];
   /** Exactly these node-weeks (a retry) instead of the selection for every week. */
-  readonly only?: readonly { readonly nodeId: string; readonly week: IsoWeek }[];
+  readonly only?: PlanRequest['only'];
   /** Rerun even what is fresh: every selected node (`true`) or those a selector picks. */
   readonly force?: boolean | readonly string[];
 }
@@ -92,17 +94,6 @@ export interface RunOutcome {
   readonly project: Project;
   /** For a retry: the run whose unfinished tasks were rerun (none when `tasks` is empty). */
   readonly retried?: RetriedRun;
-}
-
-/** `--target X` means `+X`: the node and everything it needs. */
-export function withTargets(select: readonly string[], targets: readonly string[]): string[] {
-  return [...select, ...targets.map((target) => (target.startsWith('+') ? target : `+${target}`))];
-}
-
-/** The selected node ids; every node when nothing is selected. Throws SelectorError before anything opens. */
-export function selectFrom(project: Project, selection: Pick<Selection, 'select' | 'exclude'>): Set<string> {
-  if (selection.select.length === 0 && selection.exclude.length === 0) return new Set(project.graph.nodes());
-  return selectNodes(project.graph, selection.select.length === 0 ? ['*'] : selection.select, selection.exclude);
 }
 
 /** A validated project, an open warehouse and the plan of tasks, with what decides freshness. */
@@ -158,6 +149,7 @@ async function openSession(
       isStored,
       ...(firstWeek ? { firstWeek } : {}),
       ...(only ? { only } : {}),
+      destinationsOf: (domain) => connectors.destinationsOf(domain),
     });
     const sources = new Sources(options.config, warehouse, connectors.sheets);
     const freshness = new Freshness({
@@ -168,7 +160,7 @@ async function openSession(
       history: await loadHistory(warehouse.db, tasks.nodes()),
       isStored,
       isForced: (task: Task) => (forced.has(task.node.id) ? (retry ? 'retry' : 'forced') : undefined),
-      destinationOf: (domain) => connectors.sinkFor(domain).destination(domain),
+      destinationOf: (domain, destination) => connectors.sinkFor(domain, destination).destination(domain),
       timeZone: options.config.timeZone,
     });
     return { project, warehouse, tasks, sources, freshness, connectors, close: () => warehouse.close() };
@@ -262,7 +254,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
     warehouse,
     sources: session.sources,
     freshness: session.freshness,
-    sinkFor: (domain) => session.connectors.sinkFor(domain),
+    sinkFor: (domain, destination) => session.connectors.sinkFor(domain, destination),
     log,
   });
   try {
@@ -275,7 +267,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       concurrency: options.concurrency,
       codeVersion: await codeVersion(options.config.paths.root),
     }, tasks.mapNodes((id, task) => ({ taskId: id, nodeId: task.node.id, ...(task.week ? { week: task.week.id } : {}) })));
-    log.info({ tasks: tasks.order, warehouse: warehouse.location }, `run ${runId}: ${tasks.order} tasks`);
+    log.info({ tasks: tasks.order, warehouse: warehouse.location }, `run ${runId}: ${counted(tasks.order, 'task')}`);
     const emit: RunEventListener = options.onEvent ?? (() => undefined);
     const started = performance.now();
     emit({
@@ -443,12 +435,14 @@ export function restatedLine(project: Project, restatement: Pick<Restatement, 'n
  * The failed, blocked and abandoned node-weeks of a run (default: the latest before this one),
  * to run again with the current code. Nodes that no longer exist are left out.
  */
-async function retryTasks(warehouse: Warehouse, project: Project, runId?: string): Promise<{ run: RetriedRun; only: { nodeId: string; week: IsoWeek }[] }> {
+async function retryTasks(warehouse: Warehouse, project: Project, runId?: string): Promise<{ run: RetriedRun; only: NonNullable<Selection['only']> }> {
   const run = await findRun(warehouse.db, runId);
   if (!run) throw new SelectorError(runId === undefined ? 'there is no run to retry yet' : `there is no run ${runId}`);
   const unfinished = await unfinishedNodeRuns(warehouse.db, run.run_id);
   const only = unfinished.flatMap((row) =>
-    row.iso_week !== null && project.graph.hasNode(row.node_id) ? [{ nodeId: row.node_id, week: IsoWeek.parse(row.iso_week) }] : [],
+    row.iso_week !== null && project.graph.hasNode(row.node_id)
+      ? [{ nodeId: row.node_id, week: IsoWeek.parse(row.iso_week), ...(row.destination === null ? {} : { destination: row.destination }) }]
+      : [],
   );
   return { run: { run_id: run.run_id, status: run.status }, only };
 }

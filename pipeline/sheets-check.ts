@@ -8,6 +8,7 @@ import { tabName } from './connectors/scorecards/layout.ts';
 import { cleanRange } from './connectors/sheets/clean.ts';
 import type { Project } from './project.ts';
 import { domainKpis } from './project.ts';
+import { counted } from './words.ts';
 
 export interface CheckLine {
   readonly ok: boolean;
@@ -25,7 +26,7 @@ export async function checkSheets(config: Config, project: Project, week: IsoWee
     try {
       const range = await connectors.sheets.read(name, source);
       const rows = cleanRange(name, range, source.columns, source.decimalSeparator);
-      lines.push({ ok: true, text: `source ${name}: ${range.location}: ${rows.length} rows, every column found and clean` });
+      lines.push({ ok: true, text: `source ${name}: ${range.location}: ${counted(rows.length, 'row')}, every column found and clean` });
     } catch (error) {
       lines.push({ ok: false, text: `source ${name}: ${(error as Error).message}` });
     }
@@ -46,7 +47,7 @@ export async function checkSheets(config: Config, project: Project, week: IsoWee
       const added = plan.addedRows.length > 0 ? `; new rows for KPI ${plan.addedRows.join(', ')}` : '';
       lines.push({
         ok: true,
-        text: `scorecard ${domain}: spreadsheet ${config.scorecards[domain]!.spreadsheetId}, tab ${tab}${tabExists ? '' : ' (to be created)'}, column ${column}, ${kpis.length} KPI rows${added}`,
+        text: `scorecard ${domain}: spreadsheet ${config.scorecards[domain]!.spreadsheetId}, tab ${tab}${tabExists ? '' : ' (to be created)'}, column ${column}, ${counted(kpis.length, 'KPI row')}${added}`,
       });
     } catch (error) {
       lines.push({ ok: false, text: `scorecard ${domain}: ${(error as Error).message}` });

@@ -1,9 +1,10 @@
 import { isAbsolute, relative } from 'node:path';
 import { taskLevels } from '../graph/plan.ts';
 import type { TaskGraph } from '../graph/plan.ts';
-import type { Unit } from '../graph/declare.ts';
 import type { TaskResult } from './executor.ts';
 import type { TaskValue } from './task-runner.ts';
+import { formatValue } from './units.ts';
+import { counted } from './words.ts';
 
 /** The end-of-run table: one line per task in plan order, then what failed and why. */
 export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<TaskValue>[], restated: readonly string[] = []): string {
@@ -13,7 +14,7 @@ export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<Tas
     return result ? [result] : [];
   });
   const rows = ordered.map((result) => [
-    result.task.node.id,
+    taskLabel(result.task.node.id, result.task.destination),
     result.task.week?.id ?? '',
     statusOf(result),
     describeValue(result),
@@ -29,9 +30,34 @@ export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<Tas
   const counts = new Map<string, number>();
   for (const result of ordered) counts.set(statusOf(result), (counts.get(statusOf(result)) ?? 0) + 1);
   lines.push('', ['succeeded', 'fresh', 'failed', 'blocked'].map((status) => `${counts.get(status) ?? 0} ${status}`).join(', '));
-  const computed = ordered.filter((result) => result.value?.kind === 'kpi' && !result.value.fresh).length;
-  if (computed === 0 && counts.get('fresh')) lines.push('Everything selected was fresh: no KPI computed (use --force to rerun).');
+  lines.push(closingLine(ordered));
   return lines.join('\n');
+}
+
+/** What the run amounted to, in words that match the table: what failed or was blocked, what was computed, published or fresh. */
+function closingLine(results: readonly TaskResult<TaskValue>[]): string {
+  const count = (kind: 'kpi' | 'publish', fresh: boolean) => results.filter((result) => result.value?.kind === kind && result.value.fresh === fresh).length;
+  const [computed, freshKpis, published] = [count('kpi', false), count('kpi', true), count('publish', false)];
+  const failed = results.filter((result) => result.status === 'failed').length;
+  const blocked = results.filter((result) => result.status === 'blocked').length;
+  const done = [
+    `${counted(computed, 'KPI value')} computed`,
+    ...(freshKpis > 0 ? [`${freshKpis} fresh`] : []),
+    `${counted(published, 'scorecard')} published`,
+  ].join(', ');
+  if (failed > 0 || blocked > 0) {
+    const problems = [...(failed > 0 ? [`${counted(failed, 'task')} failed`] : []), ...(blocked > 0 ? [`${counted(blocked, 'task')} blocked`] : [])].join(' and ');
+    return `Not everything ran: ${problems}; ${done}.`;
+  }
+  if (computed === 0 && published === 0 && results.some((result) => statusOf(result) === 'fresh')) {
+    return 'Everything selected was fresh: nothing computed or published (use --force to rerun).';
+  }
+  return `${done}.`;
+}
+
+/** A task's node as the tables show it: `success.kpi06`, or a publish with its destination, `success.publish:google`. */
+export function taskLabel(nodeId: string, destination: string | null | undefined): string {
+  return destination ? `${nodeId}:${destination}` : nodeId;
 }
 
 /** `fresh` for a task found up to date, otherwise the executor's status. */
@@ -44,13 +70,15 @@ export function describeValue(result: TaskResult<TaskValue>): string {
   const value = result.value;
   if (!value) return '';
   switch (value.kind) {
-    case 'kpi':
+    case 'kpi': {
       if (value.note) return `(${value.note})`;
-      return formatValue(value.value, result.task.node.kind === 'kpi' ? result.task.node.declaration.unit : 'decimal');
+      const unit = result.task.node.kind === 'kpi' ? result.task.node.declaration.unit : 'decimal';
+      return formatValue(value.value, unit);
+    }
     case 'publish':
       return value.report ? `${displayPath(value.report.location)} [${value.report.tab}]` : '';
     case 'source':
-      return value.rows === undefined ? 'ok' : `${value.rows} rows`;
+      return value.rows === undefined ? 'ok' : counted(value.rows, 'row');
   }
 }
 
@@ -58,17 +86,6 @@ export function describeValue(result: TaskResult<TaskValue>): string {
 export function displayPath(location: string): string {
   const path = relative(process.cwd(), location);
   return path === '' || path.startsWith('..') || isAbsolute(path) ? location : path;
-}
-
-/** A KPI value as the scorecard shows it: `20.41%` for a percent (stored as a ratio), `(no value)` for null. */
-export function formatValue(value: number | null, unit: Unit): string {
-  if (value === null) return '(no value)';
-  return unit === 'percent' ? `${formatNumber(value * 100, 2)}%` : formatNumber(value, 4);
-}
-
-/** A number for a table: whole numbers as they are, others to at most `decimals` places. */
-export function formatNumber(value: number, decimals = 4): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(decimals).replace(/\.?0+$/, '');
 }
 
 /** Left-aligned columns separated by two spaces. */

@@ -51,7 +51,7 @@ export interface TaskRunnerOptions {
   readonly warehouse: Warehouse;
   readonly sources: Sources;
   readonly freshness: Freshness;
-  readonly sinkFor: (domain: string) => ScorecardSink;
+  readonly sinkFor: (domain: string, destination: string) => ScorecardSink;
   readonly log: Logger;
 }
 
@@ -121,8 +121,8 @@ export class TaskRunner {
       case 'publish': {
         const { fingerprint, reasons } = await this.options.freshness.assess(task);
         if (reasons.length === 0) return { kind: 'publish', fresh: true, fingerprint, reasons };
-        const { report, published } = await this.publish(node.declaration.domain, weekOf(task), log);
-        const afterPublishing = { ...fingerprint, inputs: { ...fingerprint.inputs, destination: this.options.freshness.destinationHash(node.declaration.domain) } };
+        const { report, published } = await this.publish(node.declaration.domain, weekOf(task), this.options.sinkFor(node.declaration.domain, destinationOf(task)), log);
+        const afterPublishing = { ...fingerprint, inputs: { ...fingerprint.inputs, destination: this.options.freshness.destinationHash(task) } };
         return { kind: 'publish', report, published, fresh: false, fingerprint: afterPublishing, reasons };
       }
     }
@@ -194,7 +194,7 @@ export class TaskRunner {
     }
   }
 
-  private async publish(domain: string, week: IsoWeek, log: Logger): Promise<{ report: PublishReport; published: PublishedCell[] }> {
+  private async publish(domain: string, week: IsoWeek, sink: ScorecardSink, log: Logger): Promise<{ report: PublishReport; published: PublishedCell[] }> {
     const stored = new Map((await readScorecardWeek(this.options.warehouse.db, domain, week)).map((row) => [row.kpiNumber, row.value]));
     const kpis = domainKpis(this.options.graph, domain);
     const column: WeekColumn = {
@@ -204,7 +204,7 @@ export class TaskRunner {
         return { number, name: declaration.name, unit: declaration.unit, value: stored.get(number) ?? null };
       }),
     };
-    const report = await this.options.sinkFor(domain).publish(domain, tabName(week.year), column);
+    const report = await sink.publish(domain, tabName(week.year), column);
     const published = kpis.map(({ id }, index) => ({ nodeId: id, week: week.id, destination: report.location, tab: report.tab, value: column.kpis[index]!.value }));
     if (report.emptyKpis.length > 0) {
       log.warn({ kpis: report.emptyKpis }, `no value for KPI ${report.emptyKpis.join(', ')} in ${week.id}: cells left empty`);
@@ -222,4 +222,9 @@ export class TaskRunner {
 function weekOf(task: Task): IsoWeek {
   if (!task.week) throw new Error(`task ${task.id} has no week`);
   return task.week;
+}
+
+function destinationOf(task: Task): string {
+  if (task.destination === undefined) throw new Error(`publish task ${task.id} has no destination`);
+  return task.destination;
 }

@@ -1,12 +1,9 @@
 import { resolve } from 'node:path';
 import { CONFIG_FILE, loadConfig } from '../config.ts';
 import type { Config } from '../config.ts';
-import { openWarehouse } from '../connectors/warehouse/warehouse.ts';
-import type { Warehouse } from '../connectors/warehouse/warehouse.ts';
 import { resolveWeeks, restateWindow, weekPolicyOf } from '../dates.ts';
-import { createLogger } from '../log.ts';
-import { holdingWarehouse, withTargets } from '../run.ts';
 import type { Selection } from '../run.ts';
+import { withTargets } from '../selection.ts';
 import type { SelectionFlags } from './options.ts';
 
 /** The configuration of `--config`, or of ./kpi.config.json. */
@@ -32,17 +29,9 @@ export async function readSelection(flags: SelectionFlags): Promise<{ config: Co
   };
 }
 
-/** Opens the warehouse for reading only for the time of `work` (an embedded one only when no run holds it). */
-export function withWarehouse<T>(config: Config, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
-  const log = createLogger();
-  return holdingWarehouse(config, { purpose: 'read', log }, async () => {
-    const warehouse = await openWarehouse(config, log);
-    try {
-      return await work(warehouse);
-    } finally {
-      await warehouse.close();
-    }
-  });
+/** `--json` output: one JSON document on stdout and nothing else (logs go to stderr). */
+export function writeJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** The command line as the user typed it, for the ledger. */

@@ -4,8 +4,10 @@ import { readKpiValues } from '../connectors/warehouse/scorecards.ts';
 import { publishedCells, valueHistory } from '../engine/value-history.ts';
 import type { ValueVersion } from '../engine/value-history.ts';
 import { loadProject } from '../project.ts';
-import { displayPath, formatValue, table } from '../summary.ts';
-import { readConfig, withWarehouse } from './context.ts';
+import { displayPath, table } from '../summary.ts';
+import { formatValue } from '../units.ts';
+import { readConfig } from './context.ts';
+import { withWarehouse } from './read-warehouse.ts';
 import { nodesDirOf } from './options.ts';
 
 /** Why a KPI-week's value is what it is: the stored value, the run that computed it, its inputs and checks, where it was published. */

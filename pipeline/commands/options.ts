@@ -1,14 +1,18 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 
-/** Flags shared by the commands that select nodes and weeks. */
-export interface SelectionFlags {
+/** Flags shared by the commands that select nodes. */
+export interface NodeSelectionFlags {
   config?: string;
   nodes?: string;
-  tz?: string;
   target: string[];
   select: string[];
   exclude: string[];
+}
+
+/** Flags shared by the commands that select nodes and weeks. */
+export interface SelectionFlags extends NodeSelectionFlags {
+  tz?: string;
   week?: string;
   weeks?: string;
   since?: string;
@@ -27,26 +31,50 @@ export function forceOption(force: boolean | string | undefined): { force?: true
   return { force: force === true ? true : collect(String(force), []) };
 }
 
-/** A whole number from `min` to `max`, for commander. */
-export function wholeNumber(min: number, max: number) {
+/** A whole number from `min` to `max` (no upper bound by default), for commander. */
+export function wholeNumber(min: number, max = Infinity) {
   return (value: string): number => {
     const number = Number(value);
-    if (!Number.isInteger(number) || number < min || number > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+    if (!Number.isInteger(number) || number < min || number > max) {
+      throw new InvalidArgumentError(max === Infinity ? `must be a whole number, at least ${min}` : `must be a whole number from ${min} to ${max}`);
+    }
     return number;
   };
 }
 
 export const parseConcurrency = wholeNumber(1, 64);
 
+/** What `ls --resource-type` lists: the kinds of node. */
+export const RESOURCE_TYPES = ['kpi', 'publish', 'table', 'sheet'] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+export const LS_OUTPUTS = ['text', 'json', 'path'] as const;
+export type LsOutput = (typeof LS_OUTPUTS)[number];
+
+/** Like `collect`, for a repeatable option whose values must be among `choices`. */
+export function collectChoices<T extends string>(choices: readonly T[]) {
+  return (value: string, previous: T[]): T[] => {
+    const values = collect(value, []);
+    const unknown = values.find((item) => !(choices as readonly string[]).includes(item));
+    if (unknown !== undefined) throw new InvalidArgumentError(`"${unknown}" is not one of ${choices.join(', ')}`);
+    return [...previous, ...(values as T[])];
+  };
+}
+
 export const nodesDirOf = (flags: { nodes?: string }) => (flags.nodes ? resolve(flags.nodes) : undefined);
 
-export function withSelection(command: Command): Command {
+/** The node selection flags of `run`, `plan` and `ls`. */
+export function withNodeSelection(command: Command): Command {
   return command
     .option('--config <file>', CONFIG_HELP)
     .option('--nodes <dir>', NODES_HELP)
-    .option('-t, --target <selector>', 'run the selector and everything it needs (same as --select +X); repeatable', collect, [])
+    .option('-t, --target <selector>', 'the selector and everything it needs (same as --select +X); repeatable', collect, [])
     .option('-s, --select <selector>', 'dbt-style selector: X, +X, X+, 2+X, X+1, @X, domain.*; repeatable', collect, [])
-    .option('-x, --exclude <selector>', 'remove these nodes from the selection; repeatable', collect, [])
+    .option('-x, --exclude <selector>', 'remove these nodes from the selection; repeatable', collect, []);
+}
+
+/** The node selection flags and the weeks, for `run` and `plan`. */
+export function withSelection(command: Command): Command {
+  return withNodeSelection(command)
     .option('-w, --week <week>', 'ISO week, e.g. 2026-W47 (default: the last completed week)')
     .option('--weeks <range>', 'a range of ISO weeks, e.g. 2025-W01..2026-W47')
     .option('--since <week>', 'every week from this one to the last completed one')

@@ -1,8 +1,10 @@
 import { WeekFormatError } from '../../graph/iso-week.ts';
 import { listRestatements } from '../engine/value-history.ts';
 import { loadProject } from '../project.ts';
-import { formatValue, table } from '../summary.ts';
-import { readConfig, withWarehouse } from './context.ts';
+import { table } from '../summary.ts';
+import { formatValue } from '../units.ts';
+import { readConfig } from './context.ts';
+import { withWarehouse } from './read-warehouse.ts';
 
 /** `restatements [--since W|date] [--limit n] [--json]`: published values that changed later, newest first. */
 export async function restatementsCommand(flags: { config?: string; since?: string; limit: number; json?: boolean }): Promise<void> {

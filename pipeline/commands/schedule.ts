@@ -4,7 +4,7 @@ import { createLogger } from '../log.ts';
 import { STOP_EXIT_CODES, onStopRequest } from '../engine/stop-requests.ts';
 import type { StopReason } from '../engine/stop-requests.ts';
 import { LockHeldError } from '../engine/warehouse-lock.ts';
-import { withTargets } from '../run.ts';
+import { withTargets } from '../selection.ts';
 import { nextFireTimes, runScheduler } from '../schedule.ts';
 import { readConfig } from './context.ts';
 import { superviseRun } from './report-run.ts';

@@ -3,8 +3,9 @@ import { IsoWeek } from '../../graph/iso-week.ts';
 import type { Config } from '../config.ts';
 import { valueHistory } from '../engine/value-history.ts';
 import { loadProject } from '../project.ts';
-import { formatValue, table } from '../summary.ts';
-import { withWarehouse } from './context.ts';
+import { table } from '../summary.ts';
+import { formatValue } from '../units.ts';
+import { withWarehouse } from './read-warehouse.ts';
 
 /** `history <node> --week W`: every value a KPI-week has had, newest first, with its run, code version and input fingerprints. */
 export async function printValueHistory(config: Config, nodeId: string, weekId: string, json: boolean): Promise<void> {

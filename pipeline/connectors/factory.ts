@@ -3,10 +3,13 @@ import type { Config } from '../config.ts';
 import type { Pool } from '../executor.ts';
 import type { Logger } from '../log.ts';
 import { READ_SCOPE, WRITE_SCOPE, googleAuth, serviceAccountFromEnv } from './google/credentials.ts';
+import type { ServiceAccount } from './google/credentials.ts';
 import { googleSheetReader } from './google/sheets-reader.ts';
 import { googleSheetsSink } from './google/sheets-sink.ts';
 import type { GoogleScorecardSink } from './google/sheets-sink.ts';
 import type { GoogleContext } from './google/spreadsheet.ts';
+import { configuredDestinations } from './scorecards/destinations.ts';
+import type { Destination } from './scorecards/destinations.ts';
 import type { ScorecardSink } from './scorecards/scorecard-sink.ts';
 import { xlsxSink } from './scorecards/xlsx-sink.ts';
 import { localSheetReader } from './sheets/sheet-source.ts';
@@ -15,8 +18,10 @@ import type { SheetReader } from './sheets/sheet-source.ts';
 /** The spreadsheet side of a run: where sheet sources are read and scorecards written. */
 export interface Connectors {
   readonly sheets: SheetReader;
-  sinkFor(domain: string): ScorecardSink;
-  /** The Google sink of a domain with a spreadsheet id, when credentials are set. */
+  /** Where a domain's scorecard is published this run: one publish task per destination. */
+  destinationsOf(domain: string): readonly Destination[];
+  sinkFor(domain: string, destination: string): ScorecardSink;
+  /** The Google sink of a domain that publishes to a spreadsheet, when credentials are set. */
   googleSinkFor(domain: string): GoogleScorecardSink | undefined;
   /** Pools a task must get a slot in besides the global limit. */
   poolsOf(task: Task): Pool[];
@@ -25,44 +30,57 @@ export interface Connectors {
 }
 
 /**
- * Google Sheets where the configuration names a spreadsheet and the environment has
- * credentials; the local files (the embedded defaults) otherwise, said once in the log.
+ * Every domain publishes to its local workbook; a domain with a spreadsheet id publishes to
+ * Google Sheets too when the environment has credentials (the configuration's `publish` list
+ * can keep either one only). Without credentials, sheet sources are read from the local files
+ * and scorecards go to the workbooks, said once in the log.
  */
 export async function createConnectors(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Connectors> {
   const local = localSheetReader(config.paths.root);
   const workbooks = xlsxSink(config.paths.scorecards);
-  const oneWriterPerScorecard = (task: Task): Pool[] =>
-    task.node.kind === 'publish' ? [{ name: `publish:${task.node.declaration.domain}`, concurrency: 1 }] : [];
-
   const account = await serviceAccountFromEnv(env);
-  if (!account) {
-    log.info('no Google credentials in the environment (GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_SERVICE_ACCOUNT_JSON): sheet sources are read from local files and scorecards written to local workbooks');
-    return { sheets: local, sinkFor: () => workbooks, googleSinkFor: () => undefined, poolsOf: oneWriterPerScorecard };
-  }
+  if (account) log.info({ account: account.email }, 'Google Sheets: using the service account from the environment');
+  else log.info('no Google credentials in the environment (GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_SERVICE_ACCOUNT_JSON): sheet sources are read from local files and scorecards written to local workbooks');
+  const google = account ? googleConnectors(config, account, log) : undefined;
+  const usesGoogle = (task: Task) =>
+    google !== undefined &&
+    ((task.node.kind === 'sheet' && config.sheets[task.node.source]?.google !== undefined) || (task.node.kind === 'publish' && task.destination === 'google'));
+  return {
+    sheets: google ? { read: (name, source) => (source.google ? google.reader.read(name, source) : local.read(name, source)) } : local,
+    destinationsOf: (domain) => (google ? configuredDestinations(config, domain) : ['workbook']),
+    sinkFor: (domain, destination) =>
+      (destination === 'workbook' ? workbooks : destination === 'google' ? google?.sinkFor(domain) : undefined) ?? unknownDestination(domain, destination),
+    googleSinkFor: (domain) => google?.sinkFor(domain),
+    poolsOf: (task) => [
+      // One writer per workbook or spreadsheet; a domain's workbook and spreadsheet are written side by side.
+      ...(task.node.kind === 'publish' ? [{ name: `publish:${task.node.declaration.domain}:${task.destination}`, concurrency: 1 }] : []),
+      ...(usesGoogle(task) ? [{ name: 'sheets', concurrency: config.google.concurrency }] : []),
+    ],
+    ...(account ? { googleAccount: account.email } : {}),
+  };
+}
 
+/** The Google side: a reader for sheet sources and, per domain that publishes there, one sink. */
+function googleConnectors(config: Config, account: ServiceAccount, log: Logger) {
   const context = (scope: string): GoogleContext => ({ auth: googleAuth(account, scope), account: account.email, retry: config.google.retry, log });
-  const reader = googleSheetReader(context(READ_SCOPE));
   const writer = context(WRITE_SCOPE);
   const sinks = new Map<string, GoogleScorecardSink>();
-  const googleSinkFor = (domain: string) => {
-    const target = config.scorecards[domain];
-    if (!target) return undefined;
-    let sink = sinks.get(domain);
-    if (!sink) {
-      sink = googleSheetsSink(writer, target.spreadsheetId);
-      sinks.set(domain, sink);
-    }
-    return sink;
-  };
-  const usesGoogle = (task: Task) =>
-    (task.node.kind === 'sheet' && config.sheets[task.node.source]?.google !== undefined) ||
-    (task.node.kind === 'publish' && config.scorecards[task.node.declaration.domain] !== undefined);
-  log.info({ account: account.email }, 'Google Sheets: using the service account from the environment');
   return {
-    sheets: { read: (name, source) => (source.google ? reader.read(name, source) : local.read(name, source)) },
-    sinkFor: (domain) => googleSinkFor(domain) ?? workbooks,
-    googleSinkFor,
-    poolsOf: (task) => [...oneWriterPerScorecard(task), ...(usesGoogle(task) ? [{ name: 'sheets', concurrency: config.google.concurrency }] : [])],
-    googleAccount: account.email,
+    reader: googleSheetReader(context(READ_SCOPE)),
+    sinkFor(domain: string): GoogleScorecardSink | undefined {
+      const target = config.scorecards[domain];
+      if (!target || !configuredDestinations(config, domain).includes('google')) return undefined;
+      let sink = sinks.get(domain);
+      if (!sink) {
+        sink = googleSheetsSink(writer, target.spreadsheetId);
+        sinks.set(domain, sink);
+      }
+      return sink;
+    },
   };
+}
+
+/** A publish task planned for a destination the domain does not have: a bug in planning, never a user error. */
+function unknownDestination(domain: string, destination: string): never {
+  throw new Error(`scorecard ${domain} has no destination "${destination}"`);
 }

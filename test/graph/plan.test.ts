@@ -36,8 +36,9 @@ function assertLevelsRespectEdges(tasks: TaskGraph) {
 }
 
 describe('planTasks', () => {
-  test('taskId: node@week, or the node id alone for a source', () => {
+  test('taskId: node@week, a publish destination after a colon, or the node id alone for a source', () => {
     assert.equal(taskId('success.kpi05', W), 'success.kpi05@2026-W47');
+    assert.equal(taskId('success.publish', W, 'google'), 'success.publish@2026-W47:google');
     assert.equal(taskId(SOURCE), SOURCE);
   });
 
@@ -184,5 +185,15 @@ describe('planTasks', () => {
     assert.deepEqual(empty.inNeighbors('success.publish@2026-W47').sort(), ['success.kpi05@2026-W47', 'success.kpi06@2026-W47']);
     assert.equal(empty.order, 1 + 2 + 3 + 1, 'publish, two KPIs at W, kpi06 at W-3..W-1, the source');
     assert.deepEqual(task(empty, 'success.kpi05@2026-W47').reason, { kind: 'lookback', for: 'success.publish@2026-W47' });
+  });
+
+  test('one publish task per destination, each reading the same KPI tasks; a retry can name one destination', () => {
+    const destinationsOf = (domain: string) => (domain === 'success' ? ['workbook', 'google'] : ['workbook']);
+    const tasks = planTasks({ graph, selected: new Set(['success.kpi06', 'success.publish']), weeks: [W], isStored: () => true, destinationsOf });
+    assert.deepEqual(ids(tasks), ['success.kpi06@2026-W47', 'success.publish@2026-W47:google', 'success.publish@2026-W47:workbook', SOURCE]);
+    assert.equal(task(tasks, 'success.publish@2026-W47:google').destination, 'google');
+    assert.deepEqual(tasks.inNeighbors('success.publish@2026-W47:google'), tasks.inNeighbors('success.publish@2026-W47:workbook'));
+    const retry = planTasks({ graph, selected: new Set(), weeks: [], isStored: () => true, destinationsOf, only: [{ nodeId: 'success.publish', week: W, destination: 'google' }] });
+    assert.deepEqual(ids(retry), ['success.publish@2026-W47:google']);
   });
 });

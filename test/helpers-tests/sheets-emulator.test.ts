@@ -150,6 +150,15 @@ describe('SheetsEmulator through google-spreadsheet', () => {
     assert.equal(emu.tabs('book')[0]?.rowCount, 21);
   });
 
+  it('sets column widths with updateDimensionProperties; they move with inserted columns', async () => {
+    const sheet = tab(await open(), 'Summary');
+    await sheet.updateDimensionProperties('COLUMNS', { pixelSize: 250 }, { startIndex: 1, endIndex: 2 });
+    assert.deepEqual(['A', 'B', 'C'].map((column) => emu.columnWidth('book', 'Summary', column)), [100, 250, 100]);
+    await sheet.insertDimension('COLUMNS', { startIndex: 0, endIndex: 1 });
+    assert.deepEqual(['A', 'B', 'C'].map((column) => emu.columnWidth('book', 'Summary', column)), [100, 100, 250]);
+    await rejectsWith(sheet.updateDimensionProperties('COLUMNS', { hiddenByUser: true }, { startIndex: 0, endIndex: 1 }), 400, /does not support the field "hiddenByUser"/);
+  });
+
   it('returns numbers for UNFORMATTED_VALUE and strings by default, trimmed like Google', async () => {
     emu.setCells('book', 'Summary', 'A1', [['kpi', 'value', null], ['revenue', 1.5, null], ['margin', 0.25, null]]);
     emu.setCell('book', 'Summary', 'B3', { numberFormat: '0%' });

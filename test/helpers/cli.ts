@@ -12,7 +12,16 @@ export interface CliResult {
 
 /** Starts `node <args>` in the repository with the test's environment; `done` has what it printed and its exit code. */
 export function spawnNode(args: readonly string[], env: Record<string, string>): { child: ChildProcessWithoutNullStreams; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, args, {
+  return spawnCommand(process.execPath, args, env);
+}
+
+/** `pnpm <args>` exactly as typed in a clone (the project's .npmrc applies), with the test's environment. */
+export function runPnpm(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
+  return spawnCommand('pnpm', args, env).done;
+}
+
+function spawnCommand(command: string, args: readonly string[], env: Record<string, string>): { child: ChildProcessWithoutNullStreams; done: Promise<CliResult> } {
+  const child = spawn(command, args, {
     cwd: REPO,
     // An empty DATABASE_URL keeps a developer's own warehouse out of the tests.
     env: { ...process.env, KPI_LOG_LEVEL: 'info', DATABASE_URL: '', ...env },

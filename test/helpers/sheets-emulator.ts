@@ -21,7 +21,8 @@ type Json = Record<string, unknown>;
 type Dim = 'ROWS' | 'COLUMNS';
 /** `format` is the cell's userEnteredFormat, kept whole so any format google-spreadsheet sends round-trips. */
 interface StoredCell { value: CellValue; note?: string; format?: Json }
-interface Tab { sheetId: number; title: string; rowCount: number; columnCount: number; frozenRowCount: number; frozenColumnCount: number; extra: Json; cells: Map<string, StoredCell> }
+/** `pixelSizes`: rows' heights and columns' widths set by updateDimensionProperties (others have Google's defaults). */
+interface Tab { sheetId: number; title: string; rowCount: number; columnCount: number; frozenRowCount: number; frozenColumnCount: number; extra: Json; cells: Map<string, StoredCell>; pixelSizes: Record<Dim, Map<number, number>> }
 interface Book { id: string; properties: Json; sharedWith: string[] | null; tabs: Tab[]; nextSheetId: number }
 /** Half-open: rows r0..r1-1, columns c0..c1-1 (0-based). */
 interface Range { r0: number; r1: number; c0: number; c1: number }
@@ -52,6 +53,7 @@ const DEFAULT_FORMAT: Json = {
   textFormat: { foregroundColor: {}, fontFamily: 'arial,sans,sans-serif', fontSize: 10, bold: false, italic: false, strikethrough: false, underline: false },
 };
 const DEFAULT_PATTERNS: Record<string, string> = { NUMBER: '#,##0.00', PERCENT: '0.00%', CURRENCY: '"$"#,##0.00' };
+const DEFAULT_PIXEL_SIZE: Record<Dim, number> = { ROWS: 21, COLUMNS: 100 };
 
 class ApiError extends Error {
   readonly code: number;
@@ -234,6 +236,16 @@ function moveCells(tab: Tab, dim: Dim, to: (index: number, other: number) => num
   }
   tab.cells = next;
 }
+/** Moves (or drops, for null) the custom heights or widths of a dimension, as rows or columns move. */
+function moveSizes(tab: Tab, dim: Dim, to: (index: number) => number | null): void {
+  const next = new Map<number, number>();
+  for (const [index, size] of tab.pixelSizes[dim]) {
+    const moved = to(index);
+    if (moved !== null) next.set(moved, size);
+  }
+  tab.pixelSizes[dim] = next;
+}
+const pixelSize = (tab: Tab, dim: Dim, index: number): number => tab.pixelSizes[dim].get(index) ?? DEFAULT_PIXEL_SIZE[dim];
 function checkRange(tab: Tab, range: Range, text?: string): Range {
   const { r0, r1, c0, c1 } = range;
   if (r0 < 0 || c0 < 0 || r1 < r0 || c1 < c0) bad(`Invalid range: ${text ?? JSON.stringify(range)}`);
@@ -271,8 +283,8 @@ function gridData(tab: Tab, { r0, r1, c0, c1 }: Range): Json {
   while (rowData.length && !rowData[rowData.length - 1]!.values) rowData.pop();
   return {
     ...(r0 ? { startRow: r0 } : {}), ...(c0 ? { startColumn: c0 } : {}), ...(rowData.length ? { rowData } : {}),
-    rowMetadata: Array.from({ length: r1 - r0 }, () => ({ pixelSize: 21 })),
-    columnMetadata: Array.from({ length: c1 - c0 }, () => ({ pixelSize: 100 })),
+    rowMetadata: Array.from({ length: r1 - r0 }, (_, i) => ({ pixelSize: pixelSize(tab, 'ROWS', r0 + i) })),
+    columnMetadata: Array.from({ length: c1 - c0 }, (_, i) => ({ pixelSize: pixelSize(tab, 'COLUMNS', c0 + i) })),
   };
 }
 function valueRange(tab: Tab, range: Range, render: string, major: string): Json {
@@ -391,6 +403,11 @@ export class SheetsEmulator {
       rows = Math.max(rows, r + 1); columns = Math.max(columns, c + 1);
     }
     return Array.from({ length: rows }, (_, r) => Array.from({ length: columns }, (_, c) => t.cells.get(key(r, c))?.value ?? null));
+  }
+
+  /** A column's width in pixels (`B`): as set by updateDimensionProperties, or Google's default 100. */
+  columnWidth(spreadsheetId: string, tab: string, column: string): number {
+    return pixelSize(this.tab(spreadsheetId, tab), 'COLUMNS', columnIndex(column));
   }
 
   tabs(spreadsheetId: string): { sheetId: number; title: string; rowCount: number; columnCount: number; frozenRowCount: number; frozenColumnCount: number }[] {
@@ -620,7 +637,11 @@ export class SheetsEmulator {
       for (const [k, cell] of tab.cells) { const [r] = unkey(k); if (cell.value !== null && r >= tableEnd) tableEnd = r + 1; }
       top = tableEnd;
       checkRange(tab, { r0: top, r1: top, c0: range.c0, c1: range.c0 + width });
-      if (q.get('insertDataOption') === 'INSERT_ROWS') { moveCells(tab, 'ROWS', (r) => (r >= top ? r + rows.length : r)); tab.rowCount += rows.length; }
+      if (q.get('insertDataOption') === 'INSERT_ROWS') {
+        moveCells(tab, 'ROWS', (r) => (r >= top ? r + rows.length : r));
+        moveSizes(tab, 'ROWS', (r) => (r >= top ? r + rows.length : r));
+        tab.rowCount += rows.length;
+      }
       else tab.rowCount = Math.max(tab.rowCount, top + rows.length);
     } else {
       for (const { i, j } of writes) {
@@ -699,19 +720,41 @@ export class SheetsEmulator {
           if (end > tab[countKey]) bad(`Cannot delete beyond the end of the grid (${tab[countKey]} ${dim.toLowerCase()})`);
           if (n === tab[countKey]) bad(`You can't delete all the ${dim.toLowerCase()} on the sheet.`);
           moveCells(tab, dim, (i) => (i < start ? i : i < end ? null : i - n));
+          moveSizes(tab, dim, (i) => (i < start ? i : i < end ? null : i - n));
           tab[countKey] -= n;
           return {};
         }
         if (start > tab[countKey]) bad(`Cannot insert at ${start}: the grid has only ${tab[countKey]} ${dim.toLowerCase()}`);
         if (p.inheritFromBefore === true && start === 0) bad('Cannot inherit from before the first row/column');
         moveCells(tab, dim, (i) => (i >= start ? i + n : i));
+        moveSizes(tab, dim, (i) => (i >= start ? i + n : i));
         tab[countKey] += n;
-        // New rows/columns take the formatting of their neighbour (before, or after when inheritFromBefore is false).
+        // New rows/columns take the formatting and size of their neighbour (before, or after when inheritFromBefore is false).
         const source = p.inheritFromBefore === true ? start - 1 : end;
+        const size = tab.pixelSizes[dim].get(source);
+        if (size !== undefined) for (let i = start; i < end; i++) tab.pixelSizes[dim].set(i, size);
         for (const [k, cell] of [...tab.cells]) {
           const [row, col] = unkey(k);
           if ((dim === 'ROWS' ? row : col) !== source || !cell.format) continue;
           for (let i = start; i < end; i++) this.store(tab, dim === 'ROWS' ? i : row, dim === 'ROWS' ? col : i, { value: null, format: structuredClone(cell.format) });
+        }
+        return {};
+      }
+      case 'updateDimensionProperties': { // sheet.updateDimensionProperties(), and column widths in a batch
+        const r = isObj(p.range) ? p.range : bad('updateDimensionProperties needs a range');
+        const tab = this.tabById(book, r.sheetId);
+        const dim = r.dimension === 'ROWS' || r.dimension === 'COLUMNS' ? r.dimension : bad(`Invalid dimension: ${String(r.dimension)}`);
+        const count = dim === 'ROWS' ? tab.rowCount : tab.columnCount;
+        const start = r.startIndex === undefined ? 0 : int(r.startIndex, 'startIndex');
+        const end = r.endIndex === undefined ? count : int(r.endIndex, 'endIndex');
+        if (end <= start || end > count) bad(`Invalid dimension range ${start}..${end}: the grid has ${count} ${dim.toLowerCase()}`);
+        const paths = parseMask(p.fields, ['pixelSize']);
+        const props = isObj(p.properties) ? p.properties : {};
+        if (paths.includes('pixelSize')) {
+          const size = props.pixelSize === undefined ? undefined : int(props.pixelSize, 'pixelSize');
+          for (let i = start; i < end; i++) {
+            if (size === undefined) tab.pixelSizes[dim].delete(i); else tab.pixelSizes[dim].set(i, size);
+          }
         }
         return {};
       }
@@ -766,7 +809,7 @@ export class SheetsEmulator {
     while (this.findTab(book, `Sheet${n}`)) n++;
     const title = props.title ?? `Sheet${n}`;
     if (typeof title === 'string' && this.findTab(book, title)) bad(`A sheet with the name "${title}" already exists. Please enter another name.`);
-    const tab: Tab = { sheetId, title: '', rowCount: 1000, columnCount: 26, frozenRowCount: 0, frozenColumnCount: 0, extra: {}, cells: new Map() };
+    const tab: Tab = { sheetId, title: '', rowCount: 1000, columnCount: 26, frozenRowCount: 0, frozenColumnCount: 0, extra: {}, cells: new Map(), pixelSizes: { ROWS: new Map(), COLUMNS: new Map() } };
     const index = props.index === undefined ? book.tabs.length : Math.min(int(props.index, 'index'), book.tabs.length);
     book.tabs.splice(index, 0, tab);
     const grid = isObj(props.gridProperties) ? props.gridProperties : {};
@@ -784,6 +827,8 @@ export class SheetsEmulator {
     if (rowCount < 1 || columnCount < 1) bad('A sheet needs at least one row and one column');
     Object.assign(tab, { title, rowCount, columnCount, frozenRowCount, frozenColumnCount });
     moveCells(tab, 'ROWS', (r, c) => (r < rowCount && c < columnCount ? r : null));
+    moveSizes(tab, 'ROWS', (r) => (r < rowCount ? r : null));
+    moveSizes(tab, 'COLUMNS', (c) => (c < columnCount ? c : null));
     tab.extra = Object.fromEntries(SHEET_FIELDS.slice(2, 6).filter((f) => props[f] !== undefined).map((f) => [f, structuredClone(props[f])]));
     if (props.index !== undefined && int(props.index, 'index') !== book.tabs.indexOf(tab)) {
       book.tabs.splice(book.tabs.indexOf(tab), 1);

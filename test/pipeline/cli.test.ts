@@ -37,7 +37,7 @@ describe('quick start: run --target success.publish', () => {
 
   test('exits 0 and prints a per-node summary', () => {
     assert.equal(first.code, 0, first.stderr);
-    for (const node of ['success.kpi05', 'success.kpi06', 'success.kpi16', 'success.kpi32', 'success.publish']) {
+    for (const node of ['success.kpi05', 'success.kpi06', 'success.kpi16', 'success.kpi32', 'success.publish:workbook']) {
       assert.match(first.stdout, new RegExp(`^${node.replace('.', '\\.')}\\s+${week.id}\\s+succeeded`, 'm'));
     }
     assert.match(first.stdout, /^node\s+week\s+status\s+value\s+duration$/m);
@@ -77,7 +77,7 @@ describe('quick start: run --target success.publish', () => {
     const plan = JSON.parse(json.stdout) as { summary: { tasks: number; stale: number; fresh: number }; levels: { id: string; state: string; why: string[] }[][] };
     assert.deepEqual(plan.summary, { tasks: 28, stale: 0, fresh: 25 });
     assert.deepEqual(plan.levels.map((level) => level.length), [3, 15, 5, 5]);
-    assert.equal(plan.levels[3]!.at(-1)!.id, `success.publish@${week.id}`);
+    assert.equal(plan.levels[3]!.at(-1)!.id, `success.publish@${week.id}:workbook`);
     const forced = JSON.parse((await runCli(['plan', '--target', 'success.publish', '--format', 'json', '--force', 'success.kpi06'], environment.env)).stdout) as typeof plan;
     const kpi05 = forced.levels.flat().find((task) => task.id === `success.kpi05@${week.id}`)!;
     assert.deepEqual([kpi05.state, kpi05.why], ['stale', [0, -1, -2, -3].map((back) => `upstream success.kpi06@${week.add(back).id} is stale`)]);
@@ -122,7 +122,7 @@ describe('quick start: run --target success.publish', () => {
       });
       assert.deepEqual(
         [2, 3, 4, 5].map((row) => sheet.getCell(row, 2 + weeks.length).numFmt),
-        ['0.00', '0', '0', '0.0%'],
+        ['0.00', '0', '0', '0.00%'],
       );
       assert.equal(sheet.getCell(6, 1).value, null, 'no rows beyond the four KPIs');
     } finally {
@@ -156,7 +156,7 @@ describe('a KPI that throws', () => {
   test('blocks the descendants only', () => {
     assert.match(result.stdout, /^success\.kpi06\s+2026-W10\s+failed/m);
     assert.match(result.stdout, /^success\.kpi05\s+2026-W10\s+blocked\s+blocked by success\.kpi06@2026-W\d\d/m);
-    assert.match(result.stdout, /^success\.publish\s+2026-W10\s+blocked/m);
+    assert.match(result.stdout, /^success\.publish:workbook\s+2026-W10\s+blocked/m);
     assert.match(result.stdout, /^success\.kpi16\s+2026-W10\s+succeeded/m);
     assert.match(result.stdout, /^success\.kpi32\s+2026-W10\s+succeeded/m);
   });
@@ -195,7 +195,7 @@ describe('a KPI that throws', () => {
       'success.kpi06 2026-W09 succeeded',
       'success.kpi06 2026-W10 succeeded',
       'success.kpi05 2026-W10 succeeded',
-      'success.publish 2026-W10 succeeded',
+      'success.publish:workbook 2026-W10 succeeded',
     ]);
     const again = await runCli(['retry', '--nodes', nodes], environment.env);
     assert.equal(again.code, 0);
@@ -309,7 +309,7 @@ describe('new: scaffolding a KPI', () => {
       const run = await runCli(['run', '--select', 'success.kpi17,ops.*', '--week', '2026-W10', '--nodes', nodes], environment.env);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /^success\.kpi17\s+2026-W10\s+succeeded\s+\(no value\)/m);
-      assert.match(run.stdout, /^ops\.publish\s+2026-W10\s+succeeded/m);
+      assert.match(run.stdout, /^ops\.publish:workbook\s+2026-W10\s+succeeded/m);
 
       const duplicate = await runCli(['new', 'success', '6', 'Again', '--nodes', nodes], environment.env);
       assert.equal(duplicate.code, 2);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { IsoWeek } from '../../graph/iso-week.ts';
+import { taskId } from '../../graph/plan.ts';
 import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import { createLogger } from '../../pipeline/log.ts';
 import { explainPlan, runPipeline } from '../../pipeline/run.ts';
@@ -40,7 +41,7 @@ for (const engine of ENGINES) {
       });
     const plan = async () => {
       const { predictions } = await explainPlan({ config: environment.config, log, select: ['+success.publish'], exclude: [], weeks: [WEEK], nodesDir: nodes });
-      return (node: string) => predictions.get(`${node}@${WEEK.id}`)!;
+      return (node: string, destination?: string) => predictions.get(taskId(node, WEEK, destination))!;
     };
     /** KPI and publish tasks by what happened to them. */
     const byStatus = (outcome: RunOutcome) => {
@@ -73,9 +74,9 @@ for (const engine of ENGINES) {
     test('a second identical run computes no KPI and says so', async () => {
       const second = await run();
       assert.deepEqual(byStatus(second), {
-        fresh: ['success.kpi05@2026-W47', 'success.kpi06@2026-W47', 'success.kpi16@2026-W47', 'success.kpi32@2026-W47', 'success.publish@2026-W47'],
+        fresh: ['success.kpi05@2026-W47', 'success.kpi06@2026-W47', 'success.kpi16@2026-W47', 'success.kpi32@2026-W47', 'success.publish@2026-W47:workbook'],
       });
-      assert.match(formatSummary(second.tasks, second.results), /Everything selected was fresh: no KPI computed/);
+      assert.match(formatSummary(second.tasks, second.results), /^Everything selected was fresh: nothing computed or published \(use --force to rerun\)\.$/m);
     });
 
     test('after a fix that changes kpi06: plan names what is stale and why, run computes exactly that', async () => {
@@ -84,14 +85,14 @@ for (const engine of ENGINES) {
       const predicted = await plan();
       assert.deepEqual(predicted('success.kpi06'), { stale: true, reasons: ['code changed'] });
       assert.deepEqual(predicted('success.kpi05'), { stale: true, reasons: ['upstream success.kpi06@2026-W47 is stale'] });
-      assert.equal(predicted('success.publish').stale, true);
-      assert.match(predicted('success.publish').reasons.join(), /upstream success\.kpi06@2026-W47 is stale/);
+      assert.equal(predicted('success.publish', 'workbook').stale, true);
+      assert.match(predicted('success.publish', 'workbook').reasons.join(), /upstream success\.kpi06@2026-W47 is stale/);
       assert.equal(predicted('success.kpi16').stale, false);
       assert.equal(predicted('success.kpi32').stale, false);
 
       const outcome = await run();
       assert.deepEqual(byStatus(outcome), {
-        succeeded: ['success.kpi05@2026-W47', 'success.kpi06@2026-W47', 'success.publish@2026-W47'],
+        succeeded: ['success.kpi05@2026-W47', 'success.kpi06@2026-W47', 'success.publish@2026-W47:workbook'],
         fresh: ['success.kpi16@2026-W47', 'success.kpi32@2026-W47'],
       });
       const after = outcome.results.find((result) => result.task.id === 'success.kpi06@2026-W47')!;
@@ -109,7 +110,7 @@ for (const engine of ENGINES) {
       const outcome = await run();
       assert.deepEqual(byStatus(outcome), {
         succeeded: ['success.kpi06@2026-W47'],
-        fresh: ['success.kpi05@2026-W47', 'success.kpi16@2026-W47', 'success.kpi32@2026-W47', 'success.publish@2026-W47'],
+        fresh: ['success.kpi05@2026-W47', 'success.kpi16@2026-W47', 'success.kpi32@2026-W47', 'success.publish@2026-W47:workbook'],
       });
     });
 
@@ -134,7 +135,7 @@ for (const engine of ENGINES) {
       });
       assert.equal(predicted('success.kpi06').stale, false);
       const outcome = await run();
-      assert.deepEqual(byStatus(outcome).succeeded, ['success.kpi32@2026-W47', 'success.publish@2026-W47']);
+      assert.deepEqual(byStatus(outcome).succeeded, ['success.kpi32@2026-W47', 'success.publish@2026-W47:workbook']);
     });
 
     test('--force reruns everything selected; --force X only X', async () => {
@@ -143,15 +144,15 @@ for (const engine of ENGINES) {
       const one = await run({ force: ['success.kpi16'] });
       assert.deepEqual(byStatus(one), {
         succeeded: ['success.kpi16@2026-W47'],
-        fresh: ['success.kpi05@2026-W47', 'success.kpi06@2026-W47', 'success.kpi32@2026-W47', 'success.publish@2026-W47'],
+        fresh: ['success.kpi05@2026-W47', 'success.kpi06@2026-W47', 'success.kpi32@2026-W47', 'success.publish@2026-W47:workbook'],
       });
     });
 
     test('a deleted workbook is published again', async () => {
       await rm(join(environment.dir, 'scorecards', 'success.xlsx'));
-      assert.deepEqual((await plan())('success.publish'), { stale: true, reasons: ['input destination changed'] });
-      assert.deepEqual(byStatus(await run()).succeeded, ['success.publish@2026-W47']);
-      assert.equal((await plan())('success.publish').stale, false);
+      assert.deepEqual((await plan())('success.publish', 'workbook'), { stale: true, reasons: ['input destination changed'] });
+      assert.deepEqual(byStatus(await run()).succeeded, ['success.publish@2026-W47:workbook']);
+      assert.equal((await plan())('success.publish', 'workbook').stale, false);
     });
 
     test('a deleted value is recomputed', async () => {

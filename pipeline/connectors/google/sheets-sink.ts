@@ -8,6 +8,10 @@ import { withSpreadsheet } from './spreadsheet.ts';
 import type { GoogleContext } from './spreadsheet.ts';
 
 const NEW_TAB = { rowCount: 100, columnCount: 60 } as const;
+/** The header row and the two label columns (KPI, Name) stay in view. */
+const FROZEN = { frozenRowCount: HEADER_ROW, frozenColumnCount: FIRST_WEEK_COLUMN - 1 } as const;
+/** Column widths are planned in characters; Sheets sizes columns in pixels (its default font is about 7 px a character). */
+const PIXELS_PER_CHARACTER = 7;
 
 /** What publish would do to a tab, without doing it (for `sheets check`). */
 export interface PublishPreview {
@@ -21,34 +25,20 @@ export interface GoogleScorecardSink extends ScorecardSink {
 
 /**
  * Publishes a domain's week into its Google spreadsheet with the shared layout: the tab is
- * created when missing (header frozen), the week column and KPI rows are found or added, and
- * every cell is written in one batched request. Other rows, notes and formats are untouched.
+ * created when missing, the week column and KPI rows are found or inserted in place, and
+ * everything (inserted rows and columns, frozen header and label columns, cells, widths) goes
+ * in one batched update, whatever the number of KPIs. Other rows, notes and formats are untouched.
  */
 export function googleSheetsSink(context: GoogleContext, spreadsheetId: string): GoogleScorecardSink {
   return {
     destination: () => `Google spreadsheet ${spreadsheetId}`,
     async publish(domain, tab, column): Promise<PublishReport> {
       return withSpreadsheet(context, spreadsheetId, `publish ${domain}`, async (doc) => {
-        let sheet = doc.sheetsByTitle[tab];
-        if (!sheet) {
-          sheet = await doc.addSheet({
-            title: tab,
-            gridProperties: { ...NEW_TAB, frozenRowCount: HEADER_ROW, frozenColumnCount: FIRST_WEEK_COLUMN - 1 },
-          });
-        }
+        const sheet = doc.sheetsByTitle[tab] ?? (await doc.addSheet({ title: tab, gridProperties: { ...NEW_TAB, ...FROZEN } }));
         const plan = planWeekColumn(await snapshot(sheet), column);
-        if (plan.insertColumnAt !== undefined) {
-          await sheet.insertDimension('COLUMNS', { startIndex: plan.insertColumnAt - 1, endIndex: plan.insertColumnAt }, true);
-        }
-        const rows = Math.max(...plan.writes.map((write) => write.row));
-        const columns = Math.max(...plan.writes.map((write) => write.column));
-        if (rows > sheet.rowCount || columns > sheet.columnCount) {
-          await sheet.resize({ rowCount: Math.max(rows, sheet.rowCount), columnCount: Math.max(columns, sheet.columnCount) });
-        }
-        await sheet.loadCells([`A1:B${rows}`, `${columnLetter(plan.weekColumn)}1:${columnLetter(plan.weekColumn)}${rows}`]);
-        for (const write of plan.writes) apply(sheet.getCell(write.row - 1, write.column - 1), write);
-        // One request for every cell of the week, however many KPIs.
-        await sheet.saveUpdatedCells();
+        // google-spreadsheet's helpers (insertDimension, saveCells) send a request each; its batch
+        // call (what saveCells uses) sends them as one, so a tab never shows half a publish.
+        await doc._makeBatchUpdateRequest(layoutRequests(sheet, plan));
         return {
           location: `Google spreadsheet ${spreadsheetId}`,
           tab,
@@ -72,8 +62,52 @@ export function googleSheetsSink(context: GoogleContext, spreadsheetId: string):
 }
 
 /**
- * Row 1 and column A as text (date headers typed by hand, serial numbers, read as
- * `YYYY-MM-DD`), and the last row used in column A or B.
+ * The Sheets v4 requests that carry out a plan, in the order they must apply: inserted column
+ * and rows first (the writes are in the coordinates they produce), the grid grown for
+ * appended rows, then the frozen panes, the cells and the column widths.
+ */
+function layoutRequests(sheet: GoogleSpreadsheetWorksheet, plan: LayoutPlan): object[] {
+  const { sheetId } = sheet;
+  const dimension = (kind: 'ROWS' | 'COLUMNS', index: number) => ({ sheetId, dimension: kind, startIndex: index - 1, endIndex: index });
+  const requests: object[] = [];
+  if (plan.insertColumnAt !== undefined) requests.push({ insertDimension: { range: dimension('COLUMNS', plan.insertColumnAt), inheritFromBefore: true } });
+  // A new KPI row takes the formats of the KPI row below it, not of the header above.
+  for (const row of plan.insertRowsAt) requests.push({ insertDimension: { range: dimension('ROWS', row), inheritFromBefore: false } });
+  const rowCount = sheet.rowCount + plan.insertRowsAt.length;
+  const columnCount = sheet.columnCount + (plan.insertColumnAt === undefined ? 0 : 1);
+  const rows = Math.max(...plan.writes.map((write) => write.row));
+  const columns = Math.max(...plan.writes.map((write) => write.column));
+  if (rows > rowCount) requests.push({ appendDimension: { sheetId, dimension: 'ROWS', length: rows - rowCount } });
+  if (columns > columnCount) requests.push({ appendDimension: { sheetId, dimension: 'COLUMNS', length: columns - columnCount } });
+  const { frozenRowCount = 0, frozenColumnCount = 0 } = sheet.gridProperties;
+  if (frozenRowCount !== FROZEN.frozenRowCount || frozenColumnCount !== FROZEN.frozenColumnCount) {
+    requests.push({ updateSheetProperties: { properties: { sheetId, gridProperties: FROZEN }, fields: 'gridProperties.frozenRowCount,gridProperties.frozenColumnCount' } });
+  }
+  for (const write of plan.writes) requests.push({ updateCells: cellUpdate(sheetId, write) });
+  for (const { column, width } of plan.columnWidths) {
+    requests.push({ updateDimensionProperties: { range: dimension('COLUMNS', column), properties: { pixelSize: width * PIXELS_PER_CHARACTER }, fields: 'pixelSize' } });
+  }
+  return requests;
+}
+
+/** One cell: its value (an empty one clears it), and its number format or bold when the plan sets them; nothing else of the cell changes. */
+function cellUpdate(sheetId: number, write: CellWrite): object {
+  const format = {
+    ...(write.numberFormat ? { numberFormat: { type: write.numberFormat.includes('%') ? 'PERCENT' : 'NUMBER', pattern: write.numberFormat } } : {}),
+    ...(write.bold ? { textFormat: { bold: true } } : {}),
+  };
+  const value = write.value === null ? {} : { userEnteredValue: typeof write.value === 'number' ? { numberValue: write.value } : { stringValue: write.value } };
+  const fields = ['userEnteredValue', ...(write.numberFormat ? ['userEnteredFormat.numberFormat'] : []), ...(write.bold ? ['userEnteredFormat.textFormat.bold'] : [])];
+  return {
+    start: { sheetId, rowIndex: write.row - 1, columnIndex: write.column - 1 },
+    rows: [{ values: [{ ...value, ...(Object.keys(format).length > 0 ? { userEnteredFormat: format } : {}) }] }],
+    fields: fields.join(','),
+  };
+}
+
+/**
+ * Row 1 and columns A and B as text (date headers typed by hand, serial numbers, read as
+ * `YYYY-MM-DD`).
  */
 async function snapshot(sheet: GoogleSpreadsheetWorksheet): Promise<TabSnapshot> {
   await sheet.loadCells([`A1:${columnLetter(sheet.columnCount)}1`, `A1:B${sheet.rowCount}`]);
@@ -87,22 +121,10 @@ async function snapshot(sheet: GoogleSpreadsheetWorksheet): Promise<TabSnapshot>
     }
     return typeof value === 'object' ? null : String(value);
   };
-  const kpiColumn = Array.from({ length: sheet.rowCount }, (_, index) => text(sheet.getCell(index, 0), false));
-  let lastUsedRow = 0;
-  for (let row = 0; row < sheet.rowCount; row++) {
-    if (kpiColumn[row] !== null || text(sheet.getCell(row, 1), false) !== null) lastUsedRow = row + 1;
-  }
+  const column = (index: number) => Array.from({ length: sheet.rowCount }, (_, row) => text(sheet.getCell(row, index), false));
   return {
     headerRow: Array.from({ length: sheet.columnCount }, (_, index) => text(sheet.getCell(0, index), true)),
-    kpiColumn,
-    lastUsedRow,
+    kpiColumn: column(0),
+    nameColumn: column(1),
   };
-}
-
-function apply(cell: GoogleSpreadsheetCell, write: CellWrite): void {
-  cell.value = write.value ?? null;
-  if (write.numberFormat) {
-    cell.numberFormat = { type: write.numberFormat.includes('%') ? 'PERCENT' : 'NUMBER', pattern: write.numberFormat };
-  }
-  if (write.bold) cell.textFormat = { ...cell.userEnteredFormat?.textFormat, bold: true };
 }

@@ -1,4 +1,5 @@
 import type { Unit } from '../../../graph/declare.ts';
+import { formatValue, numberFormatOf } from '../../units.ts';
 
 /**
  * The scorecard layout shared by every sink (local workbook, Google Sheets): one tab per ISO
@@ -9,13 +10,10 @@ export const HEADER_ROW = 1;
 export const FIRST_KPI_ROW = 2;
 export const FIRST_WEEK_COLUMN = 3;
 const HEADERS = ['KPI', 'Name'] as const;
-
-export const NUMBER_FORMATS: Record<Unit, string> = {
-  integer: '0',
-  decimal: '0.00',
-  percent: '0.0%',
-  currency: '#,##0.00',
-};
+/** The name column grows with the longest name up to this many characters; longer names wrap or overflow. */
+export const NAME_WIDTH_LIMIT = 60;
+/** Characters of room beside the widest text of a column. */
+const WIDTH_PADDING = 2;
 
 export function tabName(isoYear: number): string {
   return `sc${isoYear}`;
@@ -28,11 +26,13 @@ export interface WeekColumn {
   readonly kpis: readonly { readonly number: string; readonly name: string; readonly unit: Unit; readonly value: number | null }[];
 }
 
-/** What a sink reads of a tab before writing: row 1 and column A (1-based: index 0 is column/row 1). */
+/** What a sink reads of a tab before writing: row 1 and columns A and B (1-based: index 0 is column/row 1). */
 export interface TabSnapshot {
   readonly headerRow: readonly (string | null)[];
   readonly kpiColumn: readonly (string | null)[];
-  /** The last row with anything in it (a manual row may leave column A empty); new KPI rows go below. */
+  /** Column B: KPI names and manual text, for the width of the name column. */
+  readonly nameColumn?: readonly (string | null)[];
+  /** The last row with anything in it (a manual row may leave column A empty): a KPI with a larger number than any goes below it. */
   readonly lastUsedRow?: number;
 }
 
@@ -50,17 +50,34 @@ export interface CellWrite {
 export interface LayoutPlan {
   /** When set, a column must be inserted at this 1-based index (shifting later weeks right) before writing. */
   readonly insertColumnAt?: number;
+  /**
+   * Rows to insert before writing, 1-based as they stand once all are in, ascending: insert an
+   * empty row at each in turn (shifting the rows below down), then write.
+   */
+  readonly insertRowsAt: readonly number[];
   readonly weekColumn: number;
   readonly writes: readonly CellWrite[];
-  /** KPI numbers that had no row and get a new one. */
+  /** KPI numbers that had no row and get a new one, in number order. */
   readonly addedRows: readonly string[];
+  /** Widths in characters: the name column and the week column. */
+  readonly columnWidths: readonly { readonly column: number; readonly width: number }[];
+}
+
+/** A row of the tab as the plan sees it: a KPI row (its number) or anything else, with its column B. */
+interface Line {
+  readonly number?: string;
+  readonly name: string | null;
+  /** A KPI row this publish adds: inserted among the rows, or appended below them. */
+  readonly added?: 'inserted' | 'appended';
 }
 
 /**
- * Where the week's column goes and which cells to write, given what the tab holds. Existing
- * rows keep their order and anything outside the KPI cells of this week is left alone; a
- * week missing from the headers gets a column in date order, a KPI missing from column A a
- * row after the last one. The same snapshot and column always give the same plan.
+ * Where the week's column goes and which cells to write, given what the tab holds. A week
+ * missing from the headers gets a column in date order; a KPI missing from column A gets a
+ * row in number order, above the first KPI row with a larger number (or below the last used
+ * row). Every other row and cell is left alone: manual rows (column A empty or not a KPI
+ * number) keep their place among the rows around them. The same snapshot and column always
+ * give the same plan, and the tab the plan produces gives a plan with nothing to insert.
  */
 export function planWeekColumn(snapshot: TabSnapshot, column: WeekColumn): LayoutPlan {
   const writes: CellWrite[] = HEADERS.map((header, index) => ({ row: HEADER_ROW, column: index + 1, value: header, bold: true }));
@@ -83,26 +100,59 @@ export function planWeekColumn(snapshot: TabSnapshot, column: WeekColumn): Layou
   }
   writes.push({ row: HEADER_ROW, column: weekColumn, value: column.header, bold: true });
 
-  const rowOf = new Map<string, number>();
-  snapshot.kpiColumn.forEach((cell, index) => {
-    const row = index + 1;
-    const number = normaliseKpiNumber(cell);
-    if (row >= FIRST_KPI_ROW && number !== undefined && !rowOf.has(number)) rowOf.set(number, row);
-  });
-  let nextRow = Math.max(FIRST_KPI_ROW, lastNonEmpty(snapshot.kpiColumn) + 1, (snapshot.lastUsedRow ?? 0) + 1);
-  const addedRows: string[] = [];
+  const lines = placeRows(snapshot, column);
+  const rowOf = new Map(lines.flatMap((line, index) => (line.number === undefined ? [] : [[line.number, index + 1] as const])));
   for (const kpi of column.kpis) {
-    let row = rowOf.get(kpi.number);
-    if (row === undefined) {
-      row = nextRow++;
-      rowOf.set(kpi.number, row);
-      addedRows.push(kpi.number);
-    }
+    const row = rowOf.get(kpi.number)!;
     writes.push({ row, column: 1, value: kpi.number });
     writes.push({ row, column: 2, value: kpi.name });
-    writes.push({ row, column: weekColumn, value: kpi.value, numberFormat: NUMBER_FORMATS[kpi.unit] });
+    writes.push({ row, column: weekColumn, value: kpi.value, numberFormat: numberFormatOf(kpi.unit) });
   }
-  return { ...(insertColumnAt === undefined ? {} : { insertColumnAt }), weekColumn, writes, addedRows };
+
+  const nameOf = new Map(column.kpis.map((kpi) => [kpi.number, kpi.name]));
+  const names = lines.slice(HEADER_ROW).map((line) => (line.number === undefined ? undefined : nameOf.get(line.number)) ?? line.name);
+  const values = column.kpis.map((kpi) => (kpi.value === null ? '' : formatValue(kpi.value, kpi.unit)));
+  return {
+    ...(insertColumnAt === undefined ? {} : { insertColumnAt }),
+    insertRowsAt: lines.flatMap((line, index) => (line.added === 'inserted' ? [index + 1] : [])),
+    weekColumn,
+    writes,
+    addedRows: lines.flatMap((line) => (line.added === undefined ? [] : [line.number!])),
+    columnWidths: [
+      { column: 2, width: widthOf([HEADERS[1], ...names], NAME_WIDTH_LIMIT) },
+      { column: weekColumn, width: widthOf([column.header, ...values]) },
+    ],
+  };
+}
+
+/**
+ * The tab's rows down to the last used one, with each KPI missing from column A placed in
+ * number order: inserted above the first KPI row with a larger number, or appended.
+ */
+function placeRows(snapshot: TabSnapshot, column: WeekColumn): Line[] {
+  const nameColumn = snapshot.nameColumn ?? [];
+  const used = Math.max(HEADER_ROW, lastNonEmpty(snapshot.kpiColumn), lastNonEmpty(nameColumn), snapshot.lastUsedRow ?? 0);
+  const found = new Set<string>();
+  const lines: Line[] = Array.from({ length: used }, (_, index) => {
+    const number = index + 1 >= FIRST_KPI_ROW ? normaliseKpiNumber(snapshot.kpiColumn[index] ?? null) : undefined;
+    const name = nameColumn[index] ?? null;
+    // When a number appears twice, the first row is the KPI's; the other is left alone.
+    if (number === undefined || found.has(number)) return { name };
+    found.add(number);
+    return { number, name };
+  });
+  const missing = column.kpis.filter((kpi) => !found.has(kpi.number)).sort((a, b) => Number(a.number) - Number(b.number));
+  for (const kpi of missing) {
+    const before = lines.findIndex((line) => line.number !== undefined && Number(line.number) > Number(kpi.number));
+    if (before >= 0) lines.splice(before, 0, { number: kpi.number, name: kpi.name, added: 'inserted' });
+    else lines.push({ number: kpi.number, name: kpi.name, added: 'appended' });
+  }
+  return lines;
+}
+
+/** Characters a column needs for the longest of its texts (at most `limit`), with padding. */
+function widthOf(texts: readonly (string | null)[], limit = Infinity): number {
+  return Math.min(limit, Math.max(...texts.map((text) => (text ?? '').length))) + WIDTH_PADDING;
 }
 
 /** `5`, `05` and `5.0` all name KPI 05. */

@@ -19,12 +19,14 @@ export function xlsxSink(dir: string): ScorecardSink {
 
       const plan = planWeekColumn(snapshot(sheet), column);
       if (plan.insertColumnAt !== undefined) sheet.spliceColumns(plan.insertColumnAt, 0, []);
+      for (const row of plan.insertRowsAt) sheet.spliceRows(row, 0, []);
       for (const write of plan.writes) {
         const cell = sheet.getCell(write.row, write.column);
         cell.value = write.value;
         if (write.numberFormat) cell.numFmt = write.numberFormat;
         if (write.bold) cell.font = { ...cell.font, bold: true };
       }
+      for (const { column: index, width } of plan.columnWidths) sheet.getColumn(index).width = width;
       sheet.views = [{ state: 'frozen', xSplit: FIRST_WEEK_COLUMN - 1, ySplit: HEADER_ROW }];
 
       await writeWorkbook(workbook, file);
@@ -77,15 +79,20 @@ function snapshot(sheet: ExcelJS.Worksheet): TabSnapshot {
   sheet.getRow(HEADER_ROW).eachCell({ includeEmpty: true }, (cell, column) => {
     headerRow[column - 1] = text(cell.value);
   });
-  const kpiColumn: (string | null)[] = [];
-  sheet.getColumn(1).eachCell({ includeEmpty: true }, (cell, row) => {
-    kpiColumn[row - 1] = text(cell.value);
-  });
   return {
     headerRow: Array.from(headerRow, (cell) => cell ?? null),
-    kpiColumn: Array.from(kpiColumn, (cell) => cell ?? null),
+    kpiColumn: columnText(sheet, 1),
+    nameColumn: columnText(sheet, 2),
     lastUsedRow: sheet.actualRowCount === 0 ? 0 : (sheet.lastRow?.number ?? 0),
   };
+}
+
+function columnText(sheet: ExcelJS.Worksheet, column: number): (string | null)[] {
+  const cells: (string | null)[] = [];
+  sheet.getColumn(column).eachCell({ includeEmpty: true }, (cell, row) => {
+    cells[row - 1] = text(cell.value);
+  });
+  return Array.from(cells, (cell) => cell ?? null);
 }
 
 function text(value: ExcelJS.CellValue): string | null {

@@ -21,8 +21,8 @@ import { loadProject } from '../../../pipeline/project.ts';
 import { runPipeline } from '../../../pipeline/run.ts';
 import type { RunOptions, RunOutcome } from '../../../pipeline/run.ts';
 import { checkSheets } from '../../../pipeline/sheets-check.ts';
-import { statusOf } from '../../../pipeline/summary.ts';
-import { copyNodes } from '../../helpers/cli.ts';
+import { formatSummary, statusOf } from '../../../pipeline/summary.ts';
+import { copyNodes, runCli } from '../../helpers/cli.ts';
 import { REPO, createEnvironment } from '../../helpers/environment.ts';
 import type { TestEnvironment } from '../../helpers/environment.ts';
 import { capturingLogger } from '../../helpers/log.ts';
@@ -117,8 +117,9 @@ describe('Google Sheets', () => {
     assert.deepEqual(emulator.cell(SUCCESS_SHEET, 'sc2026', 'D3'), { value: 14, note: 'checked by hand' });
     assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'B4')?.bold, true);
     assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E2')?.numberFormat, '0.00');
-    assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E6')?.numberFormat, '0.0%');
+    assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E6')?.numberFormat, '0.00%');
     assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E1')?.bold, true);
+    assert.deepEqual(emulator.tabs(SUCCESS_SHEET).map((tab) => [tab.frozenRowCount, tab.frozenColumnCount]), [[1, 2]], 'the header stays frozen, the label columns too');
 
     const before = emulator.grid(SUCCESS_SHEET, 'sc2026');
     const again = await run(googleConfig(environment.config));
@@ -232,10 +233,11 @@ describe('Google Sheets', () => {
     const { log, lines } = capturingLogger();
     const outcome = await run(googleConfig(environment.config), { log, select: ['success.*', 'calendar.*'] });
     assert.equal(outcome.status, 'failed');
-    const publish = outcome.results.find((result) => result.task.id === `success.publish@${WEEK.id}`)!;
+    const publish = outcome.results.find((result) => result.task.id === `success.publish@${WEEK.id}:google`)!;
     assert.equal(publish.status, 'failed');
     assert.match(publish.error!.message, new RegExp(`${SUCCESS_SHEET}.*403.*share it with ${ACCOUNT.replace(/\./g, '\\.')}`));
-    assert.equal(outcome.results.find((result) => result.task.id === `calendar.publish@${WEEK.id}`)?.status, 'succeeded');
+    assert.equal(outcome.results.find((result) => result.task.id === `success.publish@${WEEK.id}:workbook`)?.status, 'succeeded', 'the local workbook is written all the same');
+    assert.equal(outcome.results.find((result) => result.task.id === `calendar.publish@${WEEK.id}:google`)?.status, 'succeeded');
     assert.deepEqual(emulator.grid(CALENDAR_SHEET, 'sc2026'), [
       ['KPI', 'Name', '2026-11-22'],
       ['01', 'ISO week number', 47],
@@ -248,7 +250,7 @@ describe('Google Sheets', () => {
   test('a 404 names the spreadsheet id and the account', async () => {
     const config = googleConfig(environment.config, {});
     const outcome = await run({ ...config, scorecards: { success: { spreadsheetId: 'noSuchSpreadsheet00' } } });
-    const publish = outcome.results.find((result) => result.task.id === `success.publish@${WEEK.id}`)!;
+    const publish = outcome.results.find((result) => result.task.id === `success.publish@${WEEK.id}:google`)!;
     assert.equal(publish.status, 'failed');
     assert.match(publish.error!.message, new RegExp(`noSuchSpreadsheet00 was not found \\(404\\).*${ACCOUNT.replace(/\./g, '\\.')} can open it`));
   });
@@ -280,6 +282,8 @@ describe('Google Sheets', () => {
   });
 
   test('local workbook and Google sheet get identical grids for the same week', async () => {
+    // Earlier tests published other weeks to the workbook (the emulated spreadsheets start empty each time).
+    await rm(join(environment.dir, 'scorecards', 'success.xlsx'), { force: true });
     const local = await run(googleConfig(environment.config), { env: {} });
     assert.equal(local.status, 'succeeded');
     assert.equal((await run(googleConfig(environment.config))).status, 'succeeded');
@@ -291,6 +295,89 @@ describe('Google Sheets', () => {
     assert.deepEqual(xlsx, google);
     for (let row = 2; row <= google.length; row++) {
       assert.equal(sheet.getCell(row, 3).numFmt, emulator.cell(SUCCESS_SHEET, 'sc2026', `C${row}`)?.numberFormat, `format of row ${row}`);
+    }
+  });
+
+  test('one run publishes to the Google spreadsheet and to the local workbook, each a task of its own', async () => {
+    const workbookFile = join(environment.dir, 'scorecards', 'success.xlsx');
+    await rm(workbookFile, { force: true });
+    const outcome = await run(googleConfig(environment.config));
+    assert.equal(outcome.status, 'succeeded');
+    const publishes = outcome.results.flatMap((result) => (result.value?.kind === 'publish' ? [result] : []));
+    assert.deepEqual(
+      publishes.map((result) => [result.task.id, result.status, result.value?.kind === 'publish' ? result.value.report?.location : undefined]).sort(),
+      [
+        [`success.publish@${WEEK.id}:google`, 'succeeded', `Google spreadsheet ${SUCCESS_SHEET}`],
+        [`success.publish@${WEEK.id}:workbook`, 'succeeded', workbookFile],
+      ],
+    );
+    const [google, workbook] = publishes.map((result) => (result.value?.kind === 'publish' ? result.value.fingerprint.inputs.destination : undefined)).sort();
+    assert.notEqual(google, workbook, 'each destination is part of its own fingerprint');
+    assert.deepEqual(emulator.grid(SUCCESS_SHEET, 'sc2026')[0], ['KPI', 'Name', '2026-11-22']);
+    const xlsx = new ExcelJS.Workbook();
+    await xlsx.xlsx.readFile(workbookFile);
+    assert.equal(xlsx.getWorksheet('sc2026')?.getCell('C1').value, '2026-11-22');
+    const summary = formatSummary(outcome.tasks, outcome.results);
+    assert.match(summary, new RegExp(`^success\\.publish:google\\s+${WEEK.id}\\s+succeeded\\s+Google spreadsheet ${SUCCESS_SHEET} \\[sc2026\\]`, 'm'));
+    assert.match(summary, new RegExp(`^success\\.publish:workbook\\s+${WEEK.id}\\s+succeeded\\s+\\S*success\\.xlsx \\[sc2026\\]`, 'm'));
+    assert.match(summary, /^\d+ KPI values computed, 2 scorecards published\.$/m);
+  });
+
+  test('a Google outage fails only the Google task: the workbook is published; retry reruns the Google task alone', async () => {
+    // A week no other test publishes to Google, so its Google task has never succeeded before.
+    const week = IsoWeek.parse('2026-W46');
+    emulator.failNext(Infinity, 500);
+    const down = await run(googleConfig(environment.config), { weeks: [week] });
+    assert.equal(down.status, 'failed');
+    const statusOfTask = (outcome: RunOutcome, destination: string) => outcome.results.find((result) => result.task.id === `success.publish@${week.id}:${destination}`)!;
+    assert.equal(statusOfTask(down, 'google').status, 'failed');
+    assert.match(statusOfTask(down, 'google').error!.message, /Google Sheets failed on spreadsheet successScorecard0001 \(500\)/);
+    assert.equal(statusOfTask(down, 'workbook').status, 'succeeded');
+    assert.match(formatSummary(down.tasks, down.results), /^Not everything ran: 1 task failed; \d+ KPI values computed, 1 scorecard published\.$/m);
+
+    await emulator.uninstall();
+    emulator = SheetsEmulator.install();
+    emulator.addSpreadsheet(SUCCESS_SHEET, { sharedWith: [ACCOUNT] });
+    const retried = await run(googleConfig(environment.config), { retry: {}, force: false });
+    assert.deepEqual(retried.results.map((result) => [result.task.id, result.status]), [[`success.publish@${week.id}:google`, 'succeeded']]);
+    assert.deepEqual(emulator.grid(SUCCESS_SHEET, 'sc2026')[0], ['KPI', 'Name', '2026-11-15']);
+    const again = await run(googleConfig(environment.config), { weeks: [week], force: false });
+    assert.deepEqual([statusOf(statusOfTask(again, 'google')), statusOf(statusOfTask(again, 'workbook'))], ['fresh', 'fresh']);
+  });
+
+  test('"publish" in the configuration keeps one destination only', async () => {
+    const only = (publish: ('google' | 'workbook')[]) => googleConfig(environment.config, { scorecards: { success: { spreadsheetId: SUCCESS_SHEET, publish } } });
+    for (const [publish, expected] of [[['google'], 'google'], [['workbook'], 'workbook']] as const) {
+      const outcome = await run(only([...publish]));
+      assert.deepEqual(outcome.results.filter((result) => result.task.node.kind === 'publish').map((result) => result.task.destination), [expected]);
+    }
+  });
+
+  test('a new KPI gets its row in number order; the name column fits the longest name; header and labels frozen', async () => {
+    const copy = await copyNodes(join(REPO, 'nodes'));
+    const config = googleConfig(environment.config, { scorecards: { success: { spreadsheetId: SUCCESS_SHEET, publish: ['google'] } } });
+    try {
+      assert.equal((await run(config, { nodesDir: copy })).status, 'succeeded');
+      emulator.setCells(SUCCESS_SHEET, 'sc2026', 'A7', [[null, 'A note under the KPIs, kept where it is']]);
+      const created = await runCli(['new', 'success', '17', 'Open escalations', '--nodes', copy], environment.env);
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal((await run(config, { nodesDir: copy })).status, 'succeeded');
+      const grid = emulator.grid(SUCCESS_SHEET, 'sc2026');
+      assert.deepEqual(grid.map((row) => row[0]), ['KPI', '05', '06', '16', '17', '32', null, null]);
+      assert.equal(grid[4]![1], 'Open escalations');
+      assert.equal(grid[7]![1], 'A note under the KPIs, kept where it is', 'the manual row moved down with the rows above it');
+      assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'C6')?.numberFormat, '0.00%', 'KPI 32 kept its format');
+      const longest = Math.max(...grid.slice(1, 6).map((row) => String(row[1]).length));
+      assert.ok(longest > 40);
+      assert.ok(emulator.columnWidth(SUCCESS_SHEET, 'sc2026', 'B') >= longest * 7, `name column ${emulator.columnWidth(SUCCESS_SHEET, 'sc2026', 'B')} px for ${longest} characters`);
+      assert.deepEqual(emulator.tabs(SUCCESS_SHEET).map((tab) => [tab.frozenRowCount, tab.frozenColumnCount]), [[1, 2]]);
+
+      const widths = () => ['A', 'B', 'C'].map((column) => emulator.columnWidth(SUCCESS_SHEET, 'sc2026', column));
+      const before = { grid: emulator.grid(SUCCESS_SHEET, 'sc2026'), widths: widths() };
+      assert.equal((await run(config, { nodesDir: copy })).status, 'succeeded');
+      assert.deepEqual({ grid: emulator.grid(SUCCESS_SHEET, 'sc2026'), widths: widths() }, before, 'publishing twice changes nothing');
+    } finally {
+      await rm(copy, { recursive: true, force: true });
     }
   });
 
@@ -373,7 +460,7 @@ describe('Google Sheets', () => {
     const writes = () => emulator.requests.filter((request) => request.method !== 'GET' && !request.path.endsWith(':getByDataFilter')).length;
     const lines = await checkSheets(config, project, WEEK, connectors);
     assert.deepEqual(lines, [
-      { ok: true, text: `scorecard calendar: spreadsheet ${CALENDAR_SHEET}, tab sc2026 (to be created), column C (week 2026-11-22), 1 KPI rows; new rows for KPI 01` },
+      { ok: true, text: `scorecard calendar: spreadsheet ${CALENDAR_SHEET}, tab sc2026 (to be created), column C (week 2026-11-22), 1 KPI row; new rows for KPI 01` },
       { ok: true, text: `scorecard success: spreadsheet ${SUCCESS_SHEET}, tab sc2026, column D (week 2026-11-22), 4 KPI rows; new rows for KPI 06, 16, 32` },
     ]);
     assert.equal(writes(), 0);

@@ -205,7 +205,14 @@ export class TaskRunner {
       }),
     };
     const report = await sink.publish(domain, tabName(week.year), column);
-    const published = kpis.map(({ id }, index) => ({ nodeId: id, week: week.id, destination: report.location, tab: report.tab, value: column.kpis[index]!.value }));
+    const published = column.kpis.map((kpi, index) => ({
+      nodeId: kpis[index]!.id,
+      week: week.id,
+      destination: report.location,
+      tab: report.tab,
+      ...(report.valueCells[kpi.number] ? { cell: report.valueCells[kpi.number]! } : {}),
+      value: kpi.value,
+    }));
     if (report.emptyKpis.length > 0) {
       log.warn({ kpis: report.emptyKpis }, `no value for KPI ${report.emptyKpis.join(', ')} in ${week.id}: cells left empty`);
     }

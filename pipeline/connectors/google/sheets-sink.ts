@@ -44,6 +44,7 @@ export function googleSheetsSink(context: GoogleContext, spreadsheetId: string):
           tab,
           weekColumn: plan.weekColumn,
           addedRows: plan.addedRows,
+        valueCells: plan.valueCells,
           emptyKpis: column.kpis.filter((kpi) => kpi.value === null).map((kpi) => kpi.number),
         };
       });

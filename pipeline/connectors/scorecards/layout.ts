@@ -1,4 +1,5 @@
 import type { Unit } from '../../../graph/declare.ts';
+import { columnLetter } from '../sheets/a1.ts';
 import { formatValue, numberFormatOf } from '../../units.ts';
 
 /**
@@ -59,6 +60,8 @@ export interface LayoutPlan {
   readonly writes: readonly CellWrite[];
   /** KPI numbers that had no row and get a new one, in number order. */
   readonly addedRows: readonly string[];
+  /** Where each KPI's value goes, by KPI number: `E5`. */
+  readonly valueCells: Readonly<Record<string, string>>;
   /** Widths in characters: the name column and the week column. */
   readonly columnWidths: readonly { readonly column: number; readonly width: number }[];
 }
@@ -118,6 +121,7 @@ export function planWeekColumn(snapshot: TabSnapshot, column: WeekColumn): Layou
     weekColumn,
     writes,
     addedRows: lines.flatMap((line) => (line.added === undefined ? [] : [line.number!])),
+    valueCells: Object.fromEntries(column.kpis.map((kpi) => [kpi.number, `${columnLetter(weekColumn)}${rowOf.get(kpi.number)!}`])),
     columnWidths: [
       { column: 2, width: widthOf([HEADERS[1], ...names], NAME_WIDTH_LIMIT) },
       { column: weekColumn, width: widthOf([column.header, ...values]) },

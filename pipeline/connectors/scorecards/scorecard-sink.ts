@@ -7,6 +7,8 @@ export interface PublishReport {
   readonly tab: string;
   readonly weekColumn: number;
   readonly addedRows: readonly string[];
+  /** Where each KPI's value went, by KPI number: `E5`. */
+  readonly valueCells: Readonly<Record<string, string>>;
   readonly emptyKpis: readonly string[];
 }
 

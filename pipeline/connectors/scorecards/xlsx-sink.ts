@@ -35,6 +35,7 @@ export function xlsxSink(dir: string): ScorecardSink {
         tab,
         weekColumn: plan.weekColumn,
         addedRows: plan.addedRows,
+        valueCells: plan.valueCells,
         emptyKpis: column.kpis.filter((kpi) => kpi.value === null).map((kpi) => kpi.number),
       };
     },

@@ -84,6 +84,12 @@ function buildCli(): Command {
     .option('--list <n>', 'print the next n run times of each schedule and exit', parseConcurrency)
     .action(lazy(() => import('./commands/schedule.ts'), 'scheduleCommand'));
 
+  waitOption(program.command('seed'))
+    .description('load the demo source data (schema and rows of fixtures/warehouse) into the configured warehouse, PostgreSQL included')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--replace', 'empty the demo tables that hold other data and load the demo data in their place')
+    .action(lazy(() => import('./commands/seed.ts'), 'seedCommand'));
+
   program
     .command('new')
     .argument('<domain>', 'business domain, e.g. success')

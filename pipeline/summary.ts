@@ -2,6 +2,7 @@ import { isAbsolute, relative } from 'node:path';
 import { taskLevels } from '../graph/plan.ts';
 import type { TaskGraph } from '../graph/plan.ts';
 import type { Unit } from '../graph/declare.ts';
+import { failedChecks } from './checks.ts';
 import type { TaskResult } from './executor.ts';
 import type { TaskValue } from './task-runner.ts';
 
@@ -25,10 +26,19 @@ export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<Tas
     lines.push('', 'Failures:');
     for (const failure of failures) lines.push(`  ${failure.error?.message ?? failure.task.id}`);
   }
+  const checks = ordered.flatMap((result) => (result.value?.kind === 'kpi' ? failedChecks(result.value.checks).map((outcome) => ({ result, outcome })) : []));
+  if (checks.length > 0) {
+    lines.push('', 'Failed checks:');
+    for (const { result, outcome } of checks) {
+      lines.push(`  ${result.task.id} ${outcome.check}: ${outcome.reason} [${outcome.severity === 'error' ? 'error: stored, what reads it is blocked' : 'warn'}]`);
+    }
+  }
   if (restated.length > 0) lines.push('', 'Restated (the published value changed):', ...restated.map((line) => `  ${line}`));
   const counts = new Map<string, number>();
   for (const result of ordered) counts.set(statusOf(result), (counts.get(statusOf(result)) ?? 0) + 1);
-  lines.push('', ['succeeded', 'fresh', 'failed', 'blocked'].map((status) => `${counts.get(status) ?? 0} ${status}`).join(', '));
+  const closing = ['succeeded', 'fresh', 'failed', 'blocked'].map((status) => `${counts.get(status) ?? 0} ${status}`);
+  if (counts.get('check failed')) closing.push(`${counts.get('check failed')} check failed`);
+  lines.push('', closing.join(', '));
   const computed = ordered.filter((result) => result.value?.kind === 'kpi' && !result.value.fresh).length;
   if (computed === 0 && counts.get('fresh')) lines.push('Everything selected was fresh: no KPI computed (use --force to rerun).');
   return lines.join('\n');

@@ -98,6 +98,7 @@ function buildCli(): Command {
     .description('scaffold a KPI file (and the domain publish file, for a new domain)')
     .option('--config <file>', CONFIG_HELP)
     .option('--nodes <dir>', NODES_HELP)
+    .option('--from <input>', 'what it reads: table:<schema.table> (a row count), sheet:<source> (a row count) or kpi:<domain.kpiNN> (its value)')
     .action(lazy(() => import('./commands/new.ts'), 'newCommand'));
 
   program

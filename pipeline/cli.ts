@@ -91,6 +91,12 @@ function buildCli(): Command {
     .action(lazy(() => import('./commands/seed.ts'), 'seedCommand'));
 
   program
+    .command('cron')
+    .description('print the configured schedules as crontab lines (CRON_TZ, cd, kpi run with the selection, a log file), for system cron')
+    .option('--config <file>', CONFIG_HELP)
+    .action(lazy(() => import('./commands/cron.ts'), 'cronCommand'));
+
+  program
     .command('new')
     .argument('<domain>', 'business domain, e.g. success')
     .argument('<number>', 'KPI number, 1 to 99')

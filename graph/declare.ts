@@ -156,22 +156,117 @@ export interface ComputeContext<I extends Record<string, InputDeclaration>> {
 
 // ---------------------------------------------------------------- checks
 
-/** A rule on a computed value; returns why it fails, or undefined when it holds. */
+/**
+ * What a failed check does. `error` (the default): the value is stored with the failure, but
+ * nothing that reads it runs (its domain's publish, KPIs built on it) and the run fails.
+ * `warn`: the failure is reported and the value is published anyway.
+ */
+export type Severity = 'error' | 'warn';
+
+export const SEVERITIES: readonly Severity[] = ['error', 'warn'];
+
+export interface CheckOptions {
+  readonly severity?: Severity;
+}
+
+/** What a check gets besides the value. */
+export interface CheckContext {
+  /** The week checked, `2026-W47`. */
+  readonly week: string;
+  /**
+   * The KPI's stored value for the week before (value null when it has none). When the same
+   * run computes that week too, it is computed first (see Check.readsPreviousWeek).
+   */
+  readonly previous: WeekValue;
+}
+
+/** A rule on a computed value; `test` returns why it fails, or undefined when it holds. */
 export interface Check {
   readonly name: string;
-  test(value: number | null): string | undefined;
+  readonly severity: Severity;
+  /**
+   * The rule compares with the week before: that week is computed first when the run has it,
+   * a change to its value makes this week's value stale, and its failure blocks this week.
+   */
+  readonly readsPreviousWeek: boolean;
+  test(value: number | null, context: CheckContext): string | undefined;
 }
 
-export function notNull(): Check {
-  return { name: 'notNull', test: (value) => (value === null ? 'value is null' : undefined) };
+function severityOf(options: CheckOptions, name: string): Severity {
+  const severity = options.severity ?? 'error';
+  if (!SEVERITIES.includes(severity)) throw new Error(`check ${name}: severity ${JSON.stringify(severity)} must be one of ${SEVERITIES.join(', ')}`);
+  return severity;
 }
 
-export function between(min: number, max: number): Check {
+/** A number in a check's message: no floating-point noise (0.30000000000000004 shows as 0.3). */
+const shown = (value: number) => String(Number(value.toPrecision(10)));
+
+/** Floating-point noise is no change: a limit is exceeded by more than this. */
+const TOLERANCE = 1e-9;
+
+export function notNull(options: CheckOptions = {}): Check {
+  return { name: 'notNull', severity: severityOf(options, 'notNull'), readsPreviousWeek: false, test: (value) => (value === null ? 'value is null' : undefined) };
+}
+
+/** The value lies in [min, max] (no value passes: notNull says whether one is required). */
+export function between(min: number, max: number, options: CheckOptions = {}): Check {
+  const name = `between(${min}, ${max})`;
+  if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) throw new Error(`check ${name}: min and max must be numbers with min <= max`);
   return {
-    name: `between(${min}, ${max})`,
-    test: (value) =>
-      value !== null && (value < min || value > max) ? `value ${value} is outside ${min}..${max}` : undefined,
+    name,
+    severity: severityOf(options, name),
+    readsPreviousWeek: false,
+    test: (value) => (value !== null && (value < min || value > max) ? `value ${shown(value)} is outside ${min}..${max}` : undefined),
   };
+}
+
+/** At most this much change from the week before: a `ratio` of the previous value (0.5 = 50%) or an `absolute` amount. */
+export type ChangeLimit = { readonly ratio: number; readonly absolute?: never } | { readonly absolute: number; readonly ratio?: never };
+
+/**
+ * The week-over-week change stays within a limit: `maxChange({ ratio: 0.5 })` or
+ * `maxChange({ absolute: 10 })`. It compares with the KPI's stored value of the week before;
+ * without a value on either side there is nothing to compare and it passes. With a ratio, any
+ * change from 0 exceeds it.
+ */
+export function maxChange(limit: ChangeLimit, options: CheckOptions = {}): Check {
+  const kind = limit.ratio !== undefined ? 'ratio' : 'absolute';
+  const bound = limit.ratio ?? limit.absolute;
+  const name = `maxChange(${kind}: ${bound})`;
+  if ((limit.ratio === undefined) === (limit.absolute === undefined) || !Number.isFinite(bound) || bound! < 0) {
+    throw new Error(`check maxChange: give one of { ratio } or { absolute }, a number of at least 0`);
+  }
+  const most = bound!;
+  return {
+    name,
+    severity: severityOf(options, name),
+    readsPreviousWeek: true,
+    test: (value, { previous }) => {
+      if (value === null || previous.value === null) return undefined;
+      const change = Math.abs(value - previous.value);
+      const from = `from ${shown(previous.value)} in ${previous.week} to ${shown(value)}`;
+      if (kind === 'absolute') return change > most + TOLERANCE ? `changed by ${shown(change)} ${from}, more than ${shown(most)}` : undefined;
+      if (previous.value === 0) return change > 0 ? `changed ${from}: any change from 0 is more than ${shown(most * 100)}%` : undefined;
+      const ratio = change / Math.abs(previous.value);
+      return ratio > most + TOLERANCE ? `changed by ${shown(ratio * 100)}% ${from}, more than ${shown(most * 100)}%` : undefined;
+    },
+  };
+}
+
+/**
+ * A rule of your own: `check('fewer than last year', (value, { previous }) => …)` returns why
+ * the value fails, or undefined. It gets the week before's stored value, so it counts as reading
+ * that week (see Check.readsPreviousWeek).
+ */
+export function check(name: string, test: (value: number | null, context: CheckContext) => string | undefined, options: CheckOptions = {}): Check {
+  if (typeof name !== 'string' || name.trim() === '') throw new Error('check: a custom check needs a name');
+  if (typeof test !== 'function') throw new Error(`check ${name}: the second argument is the test, a function (value, context) => reason | undefined`);
+  return { name, severity: severityOf(options, name), readsPreviousWeek: true, test };
+}
+
+/** Whether a KPI's checks compare with the week before (see Check.readsPreviousWeek). */
+export function readsPreviousWeek(declaration: { readonly checks?: readonly Check[] }): boolean {
+  return (declaration.checks ?? []).some((rule) => rule.readsPreviousWeek);
 }
 
 // ---------------------------------------------------------------- declarations

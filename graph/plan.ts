@@ -1,6 +1,7 @@
 import { DirectedGraph } from 'graphology';
 import { topologicalGenerations } from 'graphology-dag';
 import type { PipelineGraph, PipelineNode } from './build.ts';
+import { readsPreviousWeek } from './declare.ts';
 import type { IsoWeek } from './iso-week.ts';
 
 /** Why a task is in the plan. */
@@ -53,9 +54,10 @@ export function taskId(nodeId: string, week?: IsoWeek, destination?: string): st
 
 /**
  * Expands the selected nodes into one task per node per week (per destination, for a
- * publish), with edges across weeks for lookback windows. Upstream weeks a task reads that
- * are neither planned nor stored are added (reason `lookback`) so they are computed first;
- * stored ones are read, not rerun.
+ * publish), with edges across weeks for lookback windows and for checks that compare with the
+ * week before. Upstream weeks a task reads that are neither planned nor stored are added
+ * (reason `lookback`) so they are computed first; stored ones are read, not rerun. A check
+ * never adds a week: it reads what is stored.
  */
 export function planTasks(request: PlanRequest): TaskGraph {
   const { graph, selected, weeks, isStored, firstWeek, only } = request;
@@ -108,6 +110,13 @@ export function planTasks(request: PlanRequest): TaskGraph {
         }
       }
     }
+  }
+  // A check comparing with the week before reads that week's value: when the plan computes that week too, it goes first.
+  const comparing = tasks.filterNodes((_id, task) => task.week !== undefined && task.node.kind === 'kpi' && readsPreviousWeek(task.node.declaration));
+  for (const id of comparing) {
+    const { node, week } = tasks.getNodeAttributes(id);
+    const previous = taskId(node.id, week!.add(-1));
+    if (tasks.hasNode(previous)) tasks.mergeDirectedEdge(previous, id, { input: 'checks' });
   }
   return tasks;
 }

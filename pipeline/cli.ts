@@ -117,6 +117,18 @@ function buildCli(): Command {
     .option('--list <n>', 'print the next n run times of each schedule and exit', parseConcurrency)
     .action(lazy(() => import('./commands/schedule.ts'), 'scheduleCommand'));
 
+  waitOption(program.command('seed'))
+    .description('load the demo source data (schema and rows of fixtures/warehouse) into the configured warehouse, PostgreSQL included')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--replace', 'empty the demo tables that hold other data and load the demo data in their place')
+    .action(lazy(() => import('./commands/seed.ts'), 'seedCommand'));
+
+  program
+    .command('cron')
+    .description('print the configured schedules as crontab lines (CRON_TZ, cd, kpi run with the selection, a log file), for system cron')
+    .option('--config <file>', CONFIG_HELP)
+    .action(lazy(() => import('./commands/cron.ts'), 'cronCommand'));
+
   program
     .command('new')
     .argument('<domain>', 'business domain, e.g. success')
@@ -125,6 +137,7 @@ function buildCli(): Command {
     .description('scaffold a KPI file (and the domain publish file, for a new domain)')
     .option('--config <file>', CONFIG_HELP)
     .option('--nodes <dir>', NODES_HELP)
+    .option('--from <input>', 'what it reads: table:<schema.table> (a row count), sheet:<source> (a row count) or kpi:<domain.kpiNN> (its value)')
     .action(lazy(() => import('./commands/new.ts'), 'newCommand'));
 
   program

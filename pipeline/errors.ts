@@ -30,3 +30,13 @@ export class SourceError extends Error {
     this.name = 'SourceError';
   }
 }
+
+/** The command was understood but would lose or mix data (seeding over other data): nothing was done. Exit code 2. */
+export class RefusedError extends Error {
+  readonly code = 'refused';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedError';
+  }
+}

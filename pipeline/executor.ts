@@ -5,7 +5,8 @@ import type { Task, TaskGraph } from '../graph/plan.ts';
 import { compareCodePoints } from '../graph/text.ts';
 import { coerceError } from './errors.ts';
 
-export type TaskStatus = 'succeeded' | 'failed' | 'blocked';
+/** `check failed`: the task produced its value, but it failed a blocking check, so its descendants are blocked as after a failure. */
+export type TaskStatus = 'succeeded' | 'check failed' | 'failed' | 'blocked';
 
 /** `blockedBy` of the tasks an interrupt kept from starting. */
 export const INTERRUPTED = 'interrupted';
@@ -15,7 +16,7 @@ export interface TaskResult<V> {
   readonly status: TaskStatus;
   readonly value?: V;
   readonly error?: Error;
-  /** For a blocked task: the failed task upstream of it. */
+  /** For a blocked task: the failed (or check failed) task upstream of it. */
   readonly blockedBy?: string;
   readonly startedAt?: Temporal.Instant;
   readonly finishedAt?: Temporal.Instant;
@@ -36,6 +37,8 @@ export interface ExecuteOptions<V> {
   started?(task: Task): void;
   /** Runs one task; what it resolves to is the task's value, what it throws fails it. */
   run(task: Task, signal: AbortSignal): Promise<V>;
+  /** Whether a value failed a blocking check: the task is `check failed`, its value settled, its descendants blocked. */
+  checkFailed?(value: V): boolean;
   /**
    * Persists a finished task (its value and ledger entry) before its dependents start; if it
    * throws, the task counts as failed.
@@ -49,7 +52,7 @@ export interface ExecuteOptions<V> {
 
 /**
  * Runs a task graph: a task starts as soon as every task it depends on has succeeded, up to
- * `concurrency` at a time (and its pool's limit). A failure blocks its descendants only;
+ * `concurrency` at a time (and its pool's limit). A failure (or a failed check) blocks its descendants only;
  * every other branch runs to the end. Resolves to one result per task, never rejects for a
  * task's failure.
  */
@@ -117,7 +120,7 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
       signal.throwIfAborted();
       options.started?.(task);
       const value = await options.run(task, signal);
-      return settle({ task, status: 'succeeded', value, ...timing() });
+      return settle({ task, status: options.checkFailed?.(value) ? 'check failed' : 'succeeded', value, ...timing() });
     } catch (error) {
       return settle({ task, status: 'failed', error: coerceError(error), ...timing() });
     }
@@ -128,7 +131,7 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
     void enqueue(tasks.getNodeAttributes(id), async () => {
       const result = await runTask(tasks.getNodeAttributes(id));
       results.set(id, result);
-      if (result.status === 'failed') block(id, id);
+      if (result.status === 'failed' || result.status === 'check failed') block(id, id);
       else if (result.status === 'blocked') block(id, result.blockedBy ?? id);
       else {
         for (const next of tasks.outNeighbors(id)) {

@@ -50,7 +50,8 @@ export function declarationHash(declaration: Declaration): string {
     unit: declaration.unit,
     details: declaration.details ?? '',
     inputs: declaration.inputs,
-    checks: (declaration.checks ?? []).map((check) => check.name),
+    // Severity `error` is the default and adds nothing, so declarations written before severities hash as they did.
+    checks: (declaration.checks ?? []).map((check) => (check.severity === 'warn' ? `${check.name} [warn]` : check.name)),
   });
 }
 
@@ -168,12 +169,14 @@ export interface Staleness {
 
 /** Why a node must run again; empty when it is fresh. */
 export function staleReasons(current: Fingerprint, history: History | undefined, staleness: Staleness = {}): string[] {
-  const lastFailed = ['failed', 'blocked', 'abandoned'].includes(history?.lastStatus ?? '') ? `last run ${history!.lastStatus}` : undefined;
+  const lastFailed = ['check failed', 'failed', 'blocked', 'abandoned'].includes(history?.lastStatus ?? '') ? `last run ${history!.lastStatus}` : undefined;
   if (staleness.forced) return [lastFailed ? `${staleness.forced} (${lastFailed})` : staleness.forced];
   const success = history?.lastSuccess;
   if (!success) return [lastFailed ?? 'never run'];
-  // A later failure wrote nothing: the stored value still belongs to the last success.
+  // A later failure wrote nothing: the stored value still belongs to the last success. A failed
+  // check did write one: it is computed and checked again, whatever its fingerprint.
   const reasons: string[] = [];
+  if (history?.lastStatus === 'check failed') reasons.push('last run check failed');
   if (staleness.valueMissing) reasons.push('value missing from the store');
   for (const upstream of staleness.staleUpstream ?? []) reasons.push(`upstream ${upstream} is stale`);
   if (success.fingerprint !== fingerprintHash(current)) {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { PipelineGraph } from '../graph/build.ts';
+import { readsPreviousWeek } from '../graph/declare.ts';
 import type { KpiInput, TableInput, WeekValue } from '../graph/declare.ts';
 import { kpiNumberLabel } from '../graph/ids.ts';
 import type { IsoWeek } from '../graph/iso-week.ts';
@@ -36,6 +37,9 @@ export interface Assessment {
   /** Empty when the task is fresh. */
   readonly reasons: readonly string[];
 }
+
+/** The fingerprint part of the KPI's own value of the week before, for checks that compare with it. */
+const PREVIOUS_WEEK = 'previous week (checks)';
 
 /** The weeks a lookback input reads for `week`, oldest first. */
 function inputWeeks(input: KpiInput, week: IsoWeek): IsoWeek[] {
@@ -104,6 +108,10 @@ export class Freshness {
             inputs[key] = await known(key, input.kpi, async () => hashOf(await this.readValues(input, week!)));
           }
         }
+      }
+      if (readsPreviousWeek(node.declaration)) {
+        const { domain, number } = node.declaration;
+        inputs[PREVIOUS_WEEK] = await known(PREVIOUS_WEEK, node.id, async () => hashOf(await readKpiValues(this.options.db, domain, number, [week!.add(-1)])));
       }
     } else {
       const stored = new Map((await readScorecardWeek(this.options.db, node.declaration.domain, week!)).map((row) => [row.kpiNumber, row.value]));

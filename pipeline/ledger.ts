@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { Temporal } from 'temporal-polyfill';
+import type { CheckOutcome } from './checks.ts';
 import { fingerprintHash } from './fingerprint.ts';
 import type { Fingerprint, History } from './fingerprint.ts';
 
@@ -23,7 +24,8 @@ export interface NodeRunRecord {
   readonly taskId: string;
   readonly nodeId: string;
   readonly week?: string;
-  readonly status: 'succeeded' | 'fresh' | 'failed' | 'blocked';
+  /** `check failed`: the value was stored, but an `error` check failed, so nothing read or published it. */
+  readonly status: 'succeeded' | 'fresh' | 'check failed' | 'failed' | 'blocked';
   readonly attempt?: number;
   readonly startedAt?: Temporal.Instant;
   readonly finishedAt?: Temporal.Instant;
@@ -33,6 +35,8 @@ export interface NodeRunRecord {
   readonly fingerprint?: Fingerprint;
   /** Why it ran (or `fresh`). */
   readonly reason?: string;
+  /** How the KPI's checks went, when it was computed. */
+  readonly checks?: readonly CheckOutcome[];
 }
 
 /** Sortable and readable: `20261123T221503Z-3f9a1c`. */
@@ -122,6 +126,7 @@ export async function recordNodeRun(db: Db, record: NodeRunRecord): Promise<void
     fingerprint: record.fingerprint ? fingerprintHash(record.fingerprint) : null,
     fingerprint_parts: record.fingerprint ? JSON.stringify(record.fingerprint) : null,
     reason: record.reason ?? null,
+    checks: record.checks ? JSON.stringify(record.checks) : null,
   };
   await db
     .insertInto('kpi_ledger.node_runs')
@@ -161,6 +166,22 @@ export async function loadHistory(db: Db, taskIds: readonly string[]): Promise<M
   return history;
 }
 
+/**
+ * Task ids (`node@week`) whose latest node-run is `check failed`: their stored value failed an
+ * `error` check, so nothing may read it until a run computes it again and it passes.
+ */
+export async function checkFailedTasks(db: Db): Promise<Set<string>> {
+  const { rows } = await sql<{ task_id: string }>`
+    select task_id from (
+      select distinct on (task_id) task_id, status from kpi_ledger.node_runs
+      where status <> 'pending'
+        and task_id in (select task_id from kpi_ledger.node_runs where status = 'check failed')
+      order by task_id, seq desc
+    ) latest
+    where status = 'check failed'`.execute(db);
+  return new Set(rows.map((row) => row.task_id));
+}
+
 /** The run `runId`, or the latest run when it is undefined. */
 export async function findRun(db: Db, runId?: string): Promise<{ run_id: string; status: string; command: string } | undefined> {
   let query = db.selectFrom('kpi_ledger.runs').select(['run_id', 'status', 'command']);
@@ -174,13 +195,13 @@ const destinationOfTask = sql<string | null>`substring(task_id from '@[^:]*:(.*)
 /** A timestamp as an ISO instant (`2026-11-23T07:15:02.120Z`): the same text from PostgreSQL and PGlite, whatever the session's time zone. */
 const isoInstant = (column: string) => sql<string | null>`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** Failed, blocked and abandoned node-runs of a run: what `retry` reruns. */
+/** Failed (checks included), blocked and abandoned node-runs of a run: what `retry` reruns. */
 export async function unfinishedNodeRuns(db: Db, runId: string): Promise<{ node_id: string; destination: string | null; iso_week: string | null; status: string }[]> {
   return db
     .selectFrom('kpi_ledger.node_runs')
     .select(['node_id', destinationOfTask.as('destination'), 'iso_week', 'status'])
     .where('run_id', '=', runId)
-    .where('status', 'in', ['failed', 'blocked', 'abandoned'])
+    .where('status', 'in', ['check failed', 'failed', 'blocked', 'abandoned'])
     .orderBy('seq')
     .execute();
 }
@@ -270,7 +291,7 @@ export async function runHistory(db: Db, window: HistoryWindow): Promise<RunRow[
            ${isoInstant('r.finished_at')} as finished_at,
            count(*) filter (where n.status = 'succeeded' and n.iso_week is not null)::int as computed,
            count(*) filter (where n.status = 'fresh')::int as fresh,
-           count(*) filter (where n.status = 'failed')::int as failed,
+           count(*) filter (where n.status in ('failed', 'check failed'))::int as failed,
            count(*) filter (where n.status = 'blocked')::int as blocked,
            count(*) filter (where n.status = 'abandoned')::int as abandoned
     from kpi_ledger.runs r left join kpi_ledger.node_runs n on n.run_id = r.run_id

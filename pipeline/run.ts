@@ -1,9 +1,10 @@
 import { kpiNumberLabel } from '../graph/ids.ts';
 import { IsoWeek } from '../graph/iso-week.ts';
-import { planTasks } from '../graph/plan.ts';
+import { planTasks, taskId } from '../graph/plan.ts';
 import type { PlanRequest, Task, TaskGraph } from '../graph/plan.ts';
 import { selectNodes } from '../graph/select.ts';
 import { SelectorError } from '../graph/errors.ts';
+import { blockingFailure, checkFailure } from './checks.ts';
 import type { Config } from './config.ts';
 import { createConnectors } from './connectors/factory.ts';
 import type { Connectors } from './connectors/factory.ts';
@@ -23,7 +24,7 @@ import type { PublishedValue, Restatement } from './engine/value-history.ts';
 import { formatValue } from './units.ts';
 import { Temporal } from 'temporal-polyfill';
 import type { RunEventListener } from './engine/run-events.ts';
-import { findRun, finishRun, loadHistory, newRunId, recordAbandonedRuns, recordNodeRun, startRun, unfinishedNodeRuns } from './ledger.ts';
+import { checkFailedTasks, findRun, finishRun, loadHistory, newRunId, recordAbandonedRuns, recordNodeRun, startRun, unfinishedNodeRuns } from './ledger.ts';
 import type { NodeRunRecord } from './ledger.ts';
 import type { Logger } from './log.ts';
 import { defaultScorecardName, loadProject, publishOf } from './project.ts';
@@ -141,12 +142,14 @@ async function openSession(
       return node.kind === 'kpi' && stored.has(`${node.declaration.domain}:${kpiNumberLabel(node.declaration.number)}@${week.id}`);
     };
     const firstWeek = firstWeekOf(options.config);
+    // A stored value that failed an `error` check is not read: its week is planned again, and blocks what reads it if it fails again.
+    const checkFailed = await checkFailedTasks(warehouse.db);
     const tasks = planTasks({
       graph: project.graph,
       selected,
       weeks: options.weeks,
       ...(options.restateWeeks ? { restateWeeks: options.restateWeeks } : {}),
-      isStored,
+      isStored: (nodeId, week) => isStored(nodeId, week) && !checkFailed.has(taskId(nodeId, week)),
       ...(firstWeek ? { firstWeek } : {}),
       ...(only ? { only } : {}),
       destinationsOf: (domain) => connectors.destinationsOf(domain),
@@ -304,6 +307,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       ...(options.signal ? { signal: options.signal } : {}),
       started: (task) => emit({ event: 'task started', runId, task: task.id, node: task.node.id, week: task.week?.id ?? null, at: now() }),
       run: (task, signal) => runner.run(task, signal),
+      checkFailed: (value) => value.kind === 'kpi' && blockingFailure(value.checks),
       settle: async (result) => {
         await ledger.settle(result);
         tell(result);
@@ -372,12 +376,15 @@ function runRecorder(context: RecorderContext) {
         return recordNodeRun(warehouse.db, { ...base, status: 'failed', error: result.error?.message ?? 'failed' });
       }
       if (value === undefined || value.kind === 'source') return recordNodeRun(warehouse.db, base);
-      const ran = {
+      const checks = value.kind === 'kpi' ? value.checks : undefined;
+      const ran: NodeRunRecord = {
         ...base,
-        status: value.fresh ? 'fresh' : 'succeeded',
+        status: result.status === 'check failed' ? 'check failed' : value.fresh ? 'fresh' : 'succeeded',
         fingerprint: value.fingerprint,
         reason: value.fresh ? 'fresh' : value.reasons.join('; '),
-      } as const;
+        ...(checks ? { checks } : {}),
+        ...(result.status === 'check failed' ? { error: checkFailure(checks) } : {}),
+      };
       if (value.kind === 'publish') {
         return warehouse.db.transaction().execute(async (trx) => {
           await recordNodeRun(trx, ran);

@@ -1,8 +1,8 @@
-import { sql } from 'kysely';
 import type { SheetRow } from '../graph/declare.ts';
 import type { Config } from './config.ts';
 import { cleanRange } from './connectors/sheets/clean.ts';
 import type { SheetReader } from './connectors/sheets/sheet-source.ts';
+import { describeTable } from './connectors/warehouse/catalog.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { SourceError } from './errors.ts';
 import { hashOf, tableFingerprint } from './fingerprint.ts';
@@ -52,19 +52,10 @@ export class Sources {
   /** That the table, and its change column when one is declared, exist: once per run. */
   private checkTable(table: string, changeColumn: string | undefined): Promise<void> {
     return cached(this.checked, table, async () => {
-      const [schema, name] = table.split('.') as [string, string];
-      const found = await sql<{ n: number }>`
-        select count(*)::int as n from information_schema.tables where table_schema = ${schema} and table_name = ${name}`.execute(
-        this.warehouse.db,
-      );
-      if ((found.rows[0]?.n ?? 0) === 0) {
-        throw new SourceError(`table ${table} does not exist in the warehouse (${this.warehouse.location})`);
-      }
-      if (changeColumn !== undefined) {
-        const column = await sql<{ n: number }>`
-          select count(*)::int as n from information_schema.columns
-          where table_schema = ${schema} and table_name = ${name} and column_name = ${changeColumn}`.execute(this.warehouse.db);
-        if ((column.rows[0]?.n ?? 0) === 0) throw new SourceError(`table ${table} has no change column "${changeColumn}"`);
+      const columns = await describeTable(this.warehouse.db, table);
+      if (!columns) throw new SourceError(`table ${table} does not exist in the warehouse (${this.warehouse.location})`);
+      if (changeColumn !== undefined && !columns.some((column) => column.name === changeColumn)) {
+        throw new SourceError(`table ${table} has no change column "${changeColumn}"`);
       }
     });
   }

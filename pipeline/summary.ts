@@ -1,6 +1,7 @@
 import { isAbsolute, relative } from 'node:path';
 import { taskLevels } from '../graph/plan.ts';
 import type { TaskGraph } from '../graph/plan.ts';
+import { failedChecks } from './checks.ts';
 import type { TaskResult } from './executor.ts';
 import type { TaskValue } from './task-runner.ts';
 import { formatValue } from './units.ts';
@@ -26,10 +27,19 @@ export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<Tas
     lines.push('', 'Failures:');
     for (const failure of failures) lines.push(`  ${failure.error?.message ?? failure.task.id}`);
   }
+  const checks = ordered.flatMap((result) => (result.value?.kind === 'kpi' ? failedChecks(result.value.checks).map((outcome) => ({ result, outcome })) : []));
+  if (checks.length > 0) {
+    lines.push('', 'Failed checks:');
+    for (const { result, outcome } of checks) {
+      lines.push(`  ${result.task.id} ${outcome.check}: ${outcome.reason} [${outcome.severity === 'error' ? 'error: stored, what reads it is blocked' : 'warn'}]`);
+    }
+  }
   if (restated.length > 0) lines.push('', 'Restated (the published value changed):', ...restated.map((line) => `  ${line}`));
   const counts = new Map<string, number>();
   for (const result of ordered) counts.set(statusOf(result), (counts.get(statusOf(result)) ?? 0) + 1);
-  lines.push('', ['succeeded', 'fresh', 'failed', 'blocked'].map((status) => `${counts.get(status) ?? 0} ${status}`).join(', '));
+  const closing = ['succeeded', 'fresh', 'failed', 'blocked'].map((status) => `${counts.get(status) ?? 0} ${status}`);
+  if (counts.get('check failed')) closing.push(`${counts.get('check failed')} check failed`);
+  lines.push('', closing.join(', '));
   lines.push(closingLine(ordered));
   return lines.join('\n');
 }
@@ -39,14 +49,19 @@ function closingLine(results: readonly TaskResult<TaskValue>[]): string {
   const count = (kind: 'kpi' | 'publish', fresh: boolean) => results.filter((result) => result.value?.kind === kind && result.value.fresh === fresh).length;
   const [computed, freshKpis, published] = [count('kpi', false), count('kpi', true), count('publish', false)];
   const failed = results.filter((result) => result.status === 'failed').length;
+  const checkFailed = results.filter((result) => result.status === 'check failed').length;
   const blocked = results.filter((result) => result.status === 'blocked').length;
   const done = [
     `${counted(computed, 'KPI value')} computed`,
     ...(freshKpis > 0 ? [`${freshKpis} fresh`] : []),
     `${counted(published, 'scorecard')} published`,
   ].join(', ');
-  if (failed > 0 || blocked > 0) {
-    const problems = [...(failed > 0 ? [`${counted(failed, 'task')} failed`] : []), ...(blocked > 0 ? [`${counted(blocked, 'task')} blocked`] : [])].join(' and ');
+  if (failed > 0 || checkFailed > 0 || blocked > 0) {
+    const problems = [
+      ...(failed > 0 ? [`${counted(failed, 'task')} failed`] : []),
+      ...(checkFailed > 0 ? [`${counted(checkFailed, 'KPI value')} failed a check`] : []),
+      ...(blocked > 0 ? [`${counted(blocked, 'task')} blocked`] : []),
+    ].join(', ');
     return `Not everything ran: ${problems}; ${done}.`;
   }
   if (computed === 0 && published === 0 && results.some((result) => statusOf(result) === 'fresh')) {

@@ -10,6 +10,8 @@ import type { Duck } from './connectors/duckdb/duck.ts';
 import { tabName } from './connectors/scorecards/layout.ts';
 import type { WeekColumn } from './connectors/scorecards/layout.ts';
 import type { PublishReport, ScorecardSink } from './connectors/scorecards/scorecard-sink.ts';
+import { checkContext, describeFailures, failedChecks, runChecks } from './checks.ts';
+import type { CheckOutcome } from './checks.ts';
 import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scorecards.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { weekContext } from './dates.ts';
@@ -30,6 +32,8 @@ export type TaskValue =
       readonly value: number | null;
       /** Why there is no value, when the KPI was not computed (an incomplete window). */
       readonly note?: string;
+      /** How its checks went, when it was computed. */
+      readonly checks?: readonly CheckOutcome[];
       readonly fresh: boolean;
       readonly fingerprint: Fingerprint;
       readonly reasons: readonly string[];
@@ -115,8 +119,8 @@ export class TaskRunner {
           return { kind: 'kpi', value: stored?.value ?? null, fresh: true, fingerprint, reasons };
         }
         log.debug({ reasons }, 'stale');
-        const { value, note } = await this.computeKpi(node.declaration, weekOf(task), signal, log);
-        return { kind: 'kpi', value, fresh: false, fingerprint, reasons: note ? [...reasons, note] : reasons, ...(note ? { note } : {}) };
+        const { value, note, checks } = await this.computeKpi(node.declaration, weekOf(task), signal, log);
+        return { kind: 'kpi', value, fresh: false, fingerprint, reasons: note ? [...reasons, note] : reasons, ...(note ? { note } : {}), ...(checks ? { checks } : {}) };
       }
       case 'publish': {
         const { fingerprint, reasons } = await this.options.freshness.assess(task);
@@ -149,7 +153,12 @@ export class TaskRunner {
    * gives no value either (with the reason), unless the input accepts a partial window: an
    * average of 3 weeks published as a 4-week average only looks right.
    */
-  private async computeKpi(declaration: KpiDeclaration, week: IsoWeek, signal: AbortSignal, log: Logger): Promise<{ value: number | null; note?: string }> {
+  private async computeKpi(
+    declaration: KpiDeclaration,
+    week: IsoWeek,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<{ value: number | null; note?: string; checks?: CheckOutcome[] }> {
     const inputs: Record<string, TableHandle | SheetHandle | readonly WeekValue[]> = {};
     const incomplete: string[] = [];
     for (const [name, input] of Object.entries(declaration.inputs)) {
@@ -174,11 +183,13 @@ export class TaskRunner {
       signal,
     };
     const value = kpiValue(await declaration.compute(context), declaration.unit);
-    for (const check of declaration.checks ?? []) {
-      const failure = check.test(value);
-      if (failure) throw new Error(`check ${check.name} failed: ${failure}`);
-    }
-    return { value };
+    if ((declaration.checks ?? []).length === 0) return { value };
+    // A failed check does not throw: the value is stored with the outcome, and the executor blocks what reads it.
+    const checks = runChecks(declaration, value, await checkContext(this.options.warehouse.db, declaration, week));
+    // A failed `error` check is told as the task's own outcome (`check failed`); a warning only here and in the summary.
+    const warnings = failedChecks(checks, 'warn');
+    if (warnings.length > 0) log.warn({ checks: warnings }, describeFailures(warnings));
+    return { value, checks };
   }
 
   private async resolveInput(input: InputDeclaration, week: IsoWeek, log: Logger): Promise<TableHandle | SheetHandle | readonly WeekValue[]> {

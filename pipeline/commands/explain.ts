@@ -1,5 +1,7 @@
 import { SelectorError } from '../../graph/errors.ts';
 import { IsoWeek } from '../../graph/iso-week.ts';
+import { checkContext, runChecks } from '../checks.ts';
+import type { CheckOutcome } from '../checks.ts';
 import { readKpiValues } from '../connectors/warehouse/scorecards.ts';
 import { publishedCells, valueHistory } from '../engine/value-history.ts';
 import type { ValueVersion } from '../engine/value-history.ts';
@@ -22,7 +24,8 @@ export interface Explanation {
   /** The run that computed the stored value, with its code version and the fingerprints of what it read. */
   readonly computedBy: ValueVersion | null;
   readonly inputs: readonly { readonly name: string; readonly reads: string; readonly fingerprint: string | null; readonly values?: readonly { week: string; value: number | null; display: string }[] }[];
-  readonly checks: readonly { readonly check: string; readonly passed: boolean; readonly reason?: string }[];
+  /** The checks on the stored value, against the week before as stored now. */
+  readonly checks: readonly CheckOutcome[];
   readonly published: readonly { readonly destination: string; readonly tab: string; readonly cell?: string; readonly value: number | null; readonly display: string; readonly publishedAt: string; readonly runId: string }[];
   /** How many values this KPI-week has had (see `history <node> --week`). */
   readonly versions: number;
@@ -86,10 +89,7 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
       display: show(value),
       computedBy,
       inputs,
-      checks: (declaration.checks ?? []).map((check) => {
-        const failure = check.test(value);
-        return failure ? { check: check.name, passed: false, reason: failure } : { check: check.name, passed: true };
-      }),
+      checks: runChecks(declaration, value, await checkContext(warehouse.db, declaration, week)),
       published: (await publishedCells(warehouse.db, nodeId, week.id)).map((cell) => ({ ...cell, display: show(cell.value) })),
       versions: versions.length,
     };
@@ -117,7 +117,9 @@ function formatExplanation(explanation: Explanation): string {
   }
   lines.push('', 'checks:');
   if (explanation.checks.length === 0) lines.push('  (none declared)');
-  for (const check of explanation.checks) lines.push(`  ${check.check}: ${check.passed ? 'passed' : `FAILED, ${check.reason}`}`);
+  for (const check of explanation.checks) {
+    lines.push(`  ${check.check}${check.severity === 'warn' ? ' (warn)' : ''}: ${check.passed ? 'passed' : `FAILED, ${check.reason}`}`);
+  }
   lines.push('', 'published:');
   if (explanation.published.length === 0) lines.push('  not yet');
   for (const cell of explanation.published) {

@@ -1,3 +1,5 @@
+import { checkFailure, failedChecks } from '../checks.ts';
+import type { CheckOutcome } from '../checks.ts';
 import type { TaskResult } from '../executor.ts';
 import { describeValue, statusOf } from '../summary.ts';
 import type { TaskValue } from '../task-runner.ts';
@@ -8,7 +10,7 @@ import type { TaskValue } from '../task-runner.ts';
  * (see the README): add fields, never rename them.
  */
 
-export type TaskOutcome = 'succeeded' | 'fresh' | 'failed' | 'blocked';
+export type TaskOutcome = 'succeeded' | 'fresh' | 'check failed' | 'failed' | 'blocked';
 export type RunOutcomeStatus = 'succeeded' | 'failed' | 'interrupted';
 
 export interface RunStartedEvent {
@@ -42,8 +44,10 @@ export interface TaskFinishedEvent {
   /** The value as the scorecard shows it (`20.41%`), or what a source or publish did. */
   readonly display: string;
   readonly durationMs: number | null;
-  /** Why it ran (`never run; code changed`), `fresh`, or for a failure or block the first line of the error. */
+  /** Why it ran (`never run; code changed`), `fresh`, or for a failure, a failed check or a block the first line of the error. */
   readonly reason: string;
+  /** A KPI's failed checks (`error` and `warn`), when any failed. */
+  readonly failedChecks?: readonly CheckOutcome[];
   readonly at: string;
 }
 
@@ -83,7 +87,13 @@ export type RunEvent = RunStartedEvent | TaskStartedEvent | TaskFinishedEvent | 
 /** Receives every event of a run, in order. */
 export type RunEventListener = (event: RunEvent) => void;
 
-export const emptyCounts = (): TaskCounts => ({ succeeded: 0, fresh: 0, failed: 0, blocked: 0 });
+export const emptyCounts = (): TaskCounts => ({ succeeded: 0, fresh: 0, 'check failed': 0, failed: 0, blocked: 0 });
+
+/** Why a task failed: its error, or its failed `error` checks. */
+function failureOf(result: TaskResult<TaskValue>): string {
+  if (result.status === 'check failed' && result.value?.kind === 'kpi') return checkFailure(result.value.checks);
+  return result.error?.message ?? 'failed';
+}
 
 export const now = () => new Date().toISOString();
 
@@ -92,9 +102,10 @@ export function taskFinished(runId: string, result: TaskResult<TaskValue>): Task
   const { task, value } = result;
   const status = statusOf(result) as TaskOutcome;
   const firstLine = (text: string) => text.split('\n')[0]!;
+  const failed = value?.kind === 'kpi' ? failedChecks(value.checks) : [];
   const reason =
-    result.status === 'failed'
-      ? firstLine(result.error?.message ?? 'failed')
+    result.status === 'failed' || result.status === 'check failed'
+      ? firstLine(failureOf(result))
       : result.status === 'blocked'
         ? `blocked by ${result.blockedBy}`
         : value && value.kind !== 'source'
@@ -113,6 +124,7 @@ export function taskFinished(runId: string, result: TaskResult<TaskValue>): Task
     display: describeValue(result),
     durationMs: result.durationMs === undefined ? null : Math.round(result.durationMs),
     reason,
+    ...(failed.length > 0 ? { failedChecks: failed } : {}),
     at: now(),
   };
 }
@@ -124,7 +136,7 @@ export function tally(results: Iterable<TaskResult<TaskValue>>): Pick<RunFinishe
   const published: string[] = [];
   for (const result of results) {
     counts[statusOf(result) as TaskOutcome]++;
-    if (result.status === 'failed') failed.push({ task: result.task.id, error: (result.error?.message ?? 'failed').split('\n')[0]! });
+    if (result.status === 'failed' || result.status === 'check failed') failed.push({ task: result.task.id, error: failureOf(result).split('\n')[0]! });
     if (result.value?.kind === 'publish' && result.value.report) published.push(`${result.value.report.location} [${result.value.report.tab}]`);
   }
   return { counts, failed, published };

@@ -35,7 +35,7 @@ export function liveView(stream: NodeJS.WriteStream = process.stderr): ProgressV
   const frame = () => {
     if (closed) return;
     const at = performance.now();
-    const done = counts.succeeded + counts.fresh + counts.failed + counts.blocked;
+    const done = counts.succeeded + counts.fresh + counts['check failed'] + counts.failed + counts.blocked;
     const waiting = Math.max(0, total - done - running.size);
     if (!runId) return void draw(`starting: opening the warehouse and planning  ${seconds(at - started)}`);
     const lines = [
@@ -87,7 +87,7 @@ export function liveView(stream: NodeJS.WriteStream = process.stderr): ProgressV
 
 /** Off a terminal: one log line per finished task (the log carries the rest). */
 export function linesView(log: Logger): ProgressView {
-  const levels: Record<TaskOutcome, 'info' | 'warn' | 'error'> = { succeeded: 'info', fresh: 'info', failed: 'error', blocked: 'warn' };
+  const levels: Record<TaskOutcome, 'info' | 'warn' | 'error'> = { succeeded: 'info', fresh: 'info', 'check failed': 'error', failed: 'error', blocked: 'warn' };
   return {
     onEvent(event) {
       if (event.event === 'value restated') return void log.warn({ node: event.nodeId, week: event.week, previous: event.previous, value: event.value }, event.display);
@@ -106,6 +106,8 @@ function taskLine(event: TaskFinishedEvent): string {
       return `succeeded ${event.display}${event.reason ? ` (${event.reason})` : ''}`;
     case 'fresh':
       return `fresh ${event.display}`;
+    case 'check failed':
+      return `check failed ${event.display}: ${event.reason}`;
     case 'failed':
       return `failed: ${event.reason}`;
     case 'blocked':

@@ -29,7 +29,11 @@ export interface TestEnvironment {
   cleanup(): Promise<void>;
 }
 
-export async function createEnvironment(engine: Engine = 'pglite'): Promise<TestEnvironment> {
+/**
+ * `demoData: false` leaves a PostgreSQL database bare (no schema, no source data), as a new
+ * production warehouse is; an embedded one gets the demo data on first use unless `seed` opens it first.
+ */
+export async function createEnvironment(engine: Engine = 'pglite', options: { readonly demoData?: boolean } = {}): Promise<TestEnvironment> {
   const dir = await mkdtemp(join(tmpdir(), 'kpi-test-'));
   const env: Record<string, string> = {
     KPI_STATE_DIR: join(dir, 'state'),
@@ -43,13 +47,15 @@ export async function createEnvironment(engine: Engine = 'pglite'): Promise<Test
     const url = new URL(POSTGRES_URL);
     url.pathname = `/${name}`;
     env.DATABASE_URL = url.toString();
-    // A production warehouse is never seeded by the engine: the test loads the fixtures itself.
-    const warehouse = openPostgres(env.DATABASE_URL);
-    try {
-      await migrate(warehouse.db);
-      await loadFixtures(warehouse.db, join(REPO, 'fixtures', 'warehouse'));
-    } finally {
-      await warehouse.close();
+    // A production warehouse is never seeded by a run: the test loads the fixtures itself.
+    if (options.demoData !== false) {
+      const warehouse = openPostgres(env.DATABASE_URL);
+      try {
+        await migrate(warehouse.db);
+        await loadFixtures(warehouse.db, join(REPO, 'fixtures', 'warehouse'));
+      } finally {
+        await warehouse.close();
+      }
     }
     dropDatabase = () => dropWhenIdle(name);
   }

@@ -72,6 +72,22 @@ describe('execute', () => {
     assert.equal(results.get('e')?.status, 'succeeded');
   });
 
+  test('a value that fails a blocking check is settled with it, as `check failed`, and blocks the descendants like a failure', async () => {
+    const tasks = graph(['a', 'b', 'c', 'd'], ['a>b', 'b>c', 'd>c']);
+    const settled: string[] = [];
+    const results = await execute(tasks, {
+      concurrency: 2,
+      run: async (task) => (task.id === 'a' ? 99 : 1),
+      checkFailed: (value) => value > 10,
+      settle: async (result) => void settled.push(`${result.task.id}:${result.status}:${result.value ?? '-'}`),
+    });
+    assert.deepEqual([results.get('a')?.status, results.get('a')?.value], ['check failed', 99]);
+    assert.deepEqual([results.get('b')?.status, results.get('b')?.blockedBy], ['blocked', 'a']);
+    assert.deepEqual([results.get('c')?.status, results.get('c')?.blockedBy], ['blocked', 'a']);
+    assert.equal(results.get('d')?.status, 'succeeded');
+    assert.ok(settled.includes('a:check failed:99'), 'the value goes to settle, to be stored');
+  });
+
   test('never more tasks in flight than the concurrency', async () => {
     for (const concurrency of [1, 3]) {
       const { peak, run } = recorder(10);

@@ -97,6 +97,15 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`create index restatements_restated_at on kpi_ledger.restatements (restated_at desc)`.execute(db);
     },
   },
+  '005_check_results': {
+    async up(db) {
+      // A KPI whose `error` check failed keeps its value, recorded `check failed`; every check's outcome is kept with the node-run.
+      await sql`alter table kpi_ledger.node_runs drop constraint node_runs_status_check`.execute(db);
+      await sql`alter table kpi_ledger.node_runs add constraint node_runs_status_check
+        check (status in ('pending', 'succeeded', 'fresh', 'check failed', 'failed', 'blocked', 'abandoned'))`.execute(db);
+      await sql`alter table kpi_ledger.node_runs add column checks jsonb`.execute(db);
+    },
+  },
 };
 
 /** The engine's migrations in order, by name. */

@@ -18,8 +18,11 @@ export interface Warehouse {
   close(): Promise<void>;
 }
 
-/** Opens the configured warehouse and brings its schema up to date. */
-export async function openWarehouse(config: Config, log: Logger): Promise<Warehouse> {
+/**
+ * Opens the configured warehouse and brings its schema up to date; a new embedded one gets the
+ * demo data unless `demoData` is false (`seed` loads it itself, and says what it did).
+ */
+export async function openWarehouse(config: Config, log: Logger, options: { readonly demoData?: boolean } = {}): Promise<Warehouse> {
   if (config.databaseUrl) {
     const warehouse = openPostgres(config.databaseUrl);
     await prepare(warehouse, log);
@@ -27,7 +30,7 @@ export async function openWarehouse(config: Config, log: Logger): Promise<Wareho
   }
   const { warehouse } = await openPglite(`${config.paths.state}/warehouse`);
   await prepare(warehouse, log);
-  if (!(await fixturesLoaded(warehouse.db))) {
+  if (options.demoData !== false && !(await fixturesLoaded(warehouse.db))) {
     log.info({ warehouse: warehouse.location, fixtures: config.paths.fixtures }, 'new embedded warehouse: loading the demo source data');
     await loadFixtures(warehouse.db, config.paths.fixtures);
   }

@@ -51,6 +51,8 @@ export function declarationHash(declaration: Declaration): string {
     details: declaration.details ?? '',
     inputs: declaration.inputs,
     checks: (declaration.checks ?? []).map((check) => check.name),
+    // Only when declared, so that KPIs without a target keep the fingerprints they had.
+    ...(declaration.target ? { target: declaration.target } : {}),
   });
 }
 

@@ -97,6 +97,26 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`create index restatements_restated_at on kpi_ledger.restatements (restated_at desc)`.execute(db);
     },
   },
+  '005_scorecard_status': {
+    async up(db) {
+      // Each value's status against its KPI's target, beside the scorecard tables (whose columns
+      // dashboards read and stay as they are), keyed like their rows, with the thresholds that decided it.
+      await sql`
+        create table vl_analytics.scorecard_status (
+          domain        text not null,
+          kpi_number    text not null,
+          range_type    text not null,
+          last_sunday   date not null,
+          iso_week      text not null,
+          status        text not null check (status in ('green', 'amber', 'red', 'none')),
+          direction     text check (direction in ('higher', 'lower')),
+          green         double precision,
+          amber         double precision,
+          run_id        text not null,
+          primary key (domain, kpi_number, range_type, last_sunday)
+        )`.execute(db);
+    },
+  },
 };
 
 export async function migrate(db: Kysely<any>): Promise<void> {

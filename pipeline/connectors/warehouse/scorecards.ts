@@ -5,7 +5,7 @@ import { isValidName, kpiNumberLabel } from '../../../graph/ids.ts';
 import type { IsoWeek } from '../../../graph/iso-week.ts';
 
 const SCORECARD_SCHEMA = 'vl_analytics';
-const RANGE_TYPE = 'weekly';
+export const RANGE_TYPE = 'weekly';
 
 type Db = Kysely<any>;
 

@@ -1,16 +1,15 @@
 import { sql } from 'kysely';
 import type { PipelineGraph, PipelineNode } from '../graph/build.ts';
 import type { ComputeContext, InputDeclaration, KpiDeclaration, SheetHandle, TableHandle, WeekValue } from '../graph/declare.ts';
-import { kpiNumberLabel } from '../graph/ids.ts';
 import { IsoWeek } from '../graph/iso-week.ts';
 import type { Task } from '../graph/plan.ts';
 import type { Config } from './config.ts';
 import { openDuck } from './connectors/duckdb/duck.ts';
 import type { Duck } from './connectors/duckdb/duck.ts';
 import { tabName } from './connectors/scorecards/layout.ts';
-import type { WeekColumn } from './connectors/scorecards/layout.ts';
+import { weekColumnOf } from './connectors/scorecards/week-column.ts';
 import type { PublishReport, ScorecardSink } from './connectors/scorecards/scorecard-sink.ts';
-import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scorecards.ts';
+import { readKpiValues } from './connectors/warehouse/scorecards.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { weekContext } from './dates.ts';
 import { coerceError, NodeError } from './errors.ts';
@@ -195,15 +194,8 @@ export class TaskRunner {
   }
 
   private async publish(domain: string, week: IsoWeek, log: Logger): Promise<{ report: PublishReport; published: PublishedCell[] }> {
-    const stored = new Map((await readScorecardWeek(this.options.warehouse.db, domain, week)).map((row) => [row.kpiNumber, row.value]));
     const kpis = domainKpis(this.options.graph, domain);
-    const column: WeekColumn = {
-      header: week.lastSunday.toString(),
-      kpis: kpis.map(({ declaration }) => {
-        const number = kpiNumberLabel(declaration.number);
-        return { number, name: declaration.name, unit: declaration.unit, value: stored.get(number) ?? null };
-      }),
-    };
+    const column = await weekColumnOf(this.options.warehouse.db, this.options.graph, domain, week);
     const report = await this.options.sinkFor(domain).publish(domain, tabName(week.year), column);
     const published = kpis.map(({ id }, index) => ({ nodeId: id, week: week.id, destination: report.location, tab: report.tab, value: column.kpis[index]!.value }));
     if (report.emptyKpis.length > 0) {

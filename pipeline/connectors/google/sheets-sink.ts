@@ -22,7 +22,8 @@ export interface GoogleScorecardSink extends ScorecardSink {
 /**
  * Publishes a domain's week into its Google spreadsheet with the shared layout: the tab is
  * created when missing (header frozen), the week column and KPI rows are found or added, and
- * every cell is written in one batched request. Other rows, notes and formats are untouched.
+ * every cell is written in one batched request. Other rows, notes and formats are untouched; a
+ * value cell's status is its background and its change from the week before its note.
  */
 export function googleSheetsSink(context: GoogleContext, spreadsheetId: string): GoogleScorecardSink {
   return {
@@ -105,4 +106,35 @@ function apply(cell: GoogleSpreadsheetCell, write: CellWrite): void {
     cell.numberFormat = { type: write.numberFormat.includes('%') ? 'PERCENT' : 'NUMBER', pattern: write.numberFormat };
   }
   if (write.bold) cell.textFormat = { ...cell.userEnteredFormat?.textFormat, bold: true };
+  if (write.fill !== undefined) applyFill(cell, write.fill);
+  // The setter marks the cell for saving even when the note is the same.
+  if (write.note !== undefined && cell.note !== write.note) cell.note = write.note;
+}
+
+/**
+ * Sets or removes a cell's background. Sheets keeps colours to 8 bits a channel, so a fill
+ * already there within that is left alone, and publishing again sends nothing for it.
+ */
+function applyFill(cell: GoogleSpreadsheetCell, fill: string | null): void {
+  const style = cell.userEnteredFormat?.backgroundColorStyle;
+  const current = (style && 'rgbColor' in style ? style.rgbColor : undefined) ?? cell.userEnteredFormat?.backgroundColor;
+  if (fill === null) {
+    if (style === undefined && current === undefined) return;
+    // The setters take undefined as "remove", though the types do not say so; backgroundColorStyle
+    // takes precedence over backgroundColor, so both go.
+    const removable = cell as unknown as { backgroundColor: undefined; backgroundColorStyle: undefined };
+    removable.backgroundColor = undefined;
+    removable.backgroundColorStyle = undefined;
+    return;
+  }
+  const wanted = rgbOf(fill);
+  const channels = ['red', 'green', 'blue'] as const;
+  if (current && channels.every((channel) => Math.abs((current[channel] ?? 0) - wanted[channel]) < 0.5 / 255)) return;
+  cell.backgroundColor = wanted;
+}
+
+/** `C6EFCE` as Sheets' colour: channels from 0 to 1. */
+function rgbOf(hex: string): { red: number; green: number; blue: number } {
+  const channel = (offset: number) => parseInt(hex.slice(offset, offset + 2), 16) / 255;
+  return { red: channel(0), green: channel(2), blue: channel(4) };
 }

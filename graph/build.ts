@@ -5,6 +5,7 @@ import type { Declaration, InputDeclaration, KpiDeclaration, PublishDeclaration 
 import { DefinitionError } from './errors.ts';
 import type { Problem } from './errors.ts';
 import { isValidName, isValidTableName, kpiId, publishId, sheetId, tableId } from './ids.ts';
+import { targetProblems } from './targets.ts';
 
 /** A declaration as the loader found it, with the file it came from. */
 export interface LoadedDeclaration {
@@ -132,6 +133,7 @@ function checkShape(declaration: Declaration, folder: string | undefined): strin
   }
   if (typeof declaration.compute !== 'function') problems.push('compute is not a function');
   if (typeof declaration.inputs !== 'object' || declaration.inputs === null) problems.push('inputs must be an object');
+  if (declaration.target !== undefined) problems.push(...targetProblems(declaration.target));
   return problems;
 }
 

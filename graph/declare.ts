@@ -4,8 +4,10 @@
  * declared through one context object and never lets it open a connection itself.
  */
 import type { Kysely, RawBuilder, SelectQueryBuilder } from 'kysely';
+import type { Target } from './targets.ts';
 
 export { sql } from 'kysely';
+export type { Direction, Target, Thresholds } from './targets.ts';
 
 export const UNITS = ['integer', 'decimal', 'percent', 'currency'] as const;
 export type Unit = (typeof UNITS)[number];
@@ -280,6 +282,8 @@ export interface KpiDefinition<I extends Record<string, InputDeclaration>> {
   readonly details?: string;
   readonly inputs: I;
   readonly checks?: readonly Check[];
+  /** What counts as on target, near it and off it; each stored value gets its status (see targets.ts). */
+  readonly target?: Target;
   compute(context: ComputeContext<I>): Promise<number | null> | number | null;
 }
 

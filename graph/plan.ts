@@ -118,7 +118,23 @@ export function planTasks(request: PlanRequest): TaskGraph {
     const previous = taskId(node.id, week!.add(-1));
     if (tasks.hasNode(previous)) tasks.mergeDirectedEdge(previous, id, { input: 'checks' });
   }
+  waitForTheWeekBefore(graph, tasks);
   return tasks;
+}
+
+/**
+ * A publish notes each value's change from the week before: when the plan computes that week
+ * too, the publish waits for it. It never adds a task: an unplanned week is read as stored.
+ */
+function waitForTheWeekBefore(graph: PipelineGraph, tasks: TaskGraph): void {
+  const publishes = tasks.filterNodes((_id, task) => task.node.kind === 'publish' && task.week !== undefined);
+  for (const id of publishes) {
+    const { node, week } = tasks.getNodeAttributes(id);
+    for (const upstream of graph.inNeighbors(node.id)) {
+      const before = taskId(upstream, week!.add(-1));
+      if (tasks.hasNode(before)) tasks.mergeDirectedEdge(before, id, { input: 'week before' });
+    }
+  }
 }
 
 /** Task ids by level: every task depends only on tasks of earlier levels. */

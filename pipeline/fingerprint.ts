@@ -52,6 +52,8 @@ export function declarationHash(declaration: Declaration): string {
     inputs: declaration.inputs,
     // Severity `error` is the default and adds nothing, so declarations written before severities hash as they did.
     checks: (declaration.checks ?? []).map((check) => (check.severity === 'warn' ? `${check.name} [warn]` : check.name)),
+    // Only when declared, so that KPIs without a target keep the fingerprints they had.
+    ...(declaration.target ? { target: declaration.target } : {}),
   });
 }
 

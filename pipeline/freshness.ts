@@ -6,7 +6,8 @@ import { kpiNumberLabel } from '../graph/ids.ts';
 import type { IsoWeek } from '../graph/iso-week.ts';
 import { taskLevels } from '../graph/plan.ts';
 import type { Task, TaskGraph } from '../graph/plan.ts';
-import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scorecards.ts';
+import { weekColumnOf } from './connectors/scorecards/week-column.ts';
+import { readKpiValues } from './connectors/warehouse/scorecards.ts';
 import { declarationHash, hashOf, staleReasons } from './fingerprint.ts';
 import type { CodeHasher } from './fingerprint.ts';
 import type { Fingerprint, History, TableScope } from './fingerprint.ts';
@@ -114,11 +115,13 @@ export class Freshness {
         inputs[PREVIOUS_WEEK] = await known(PREVIOUS_WEEK, node.id, async () => hashOf(await readKpiValues(this.options.db, domain, number, [week!.add(-1)])));
       }
     } else {
-      const stored = new Map((await readScorecardWeek(this.options.db, node.declaration.domain, week!)).map((row) => [row.kpiNumber, row.value]));
+      // What the publish writes of each KPI: its value, status and change from the week before.
+      const column = await weekColumnOf(this.options.db, this.options.graph, node.declaration.domain, week!);
+      const written = new Map(column.kpis.map((kpi) => [kpi.number, kpi]));
       for (const upstream of this.options.graph.inNeighbors(node.id).sort()) {
         const kpi = this.options.graph.getNodeAttributes(upstream);
         if (kpi.kind !== 'kpi') continue;
-        inputs[upstream] = await known(upstream, upstream, async () => hashOf(stored.get(kpiNumberLabel(kpi.declaration.number)) ?? null));
+        inputs[upstream] = await known(upstream, upstream, async () => hashOf(written.get(kpiNumberLabel(kpi.declaration.number)) ?? null));
       }
       inputs.destination = this.destinationHash(task);
     }

@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { createConnectors } from './connectors/factory.ts';
 import type { Connectors } from './connectors/factory.ts';
 import { ensureScorecardTable, storedWeeks, upsertScorecardValue } from './connectors/warehouse/scorecards.ts';
+import { upsertValueStatus } from './connectors/warehouse/scorecard-status.ts';
 import { openWarehouse } from './connectors/warehouse/warehouse.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { currentInstant, firstWeekOf, localTimestamp } from './dates.ts';
@@ -411,6 +412,7 @@ function runRecorder(context: RecorderContext) {
           printDate,
           runId,
         });
+        await upsertValueStatus(trx, { domain: declaration.domain, kpiNumber: declaration.number, week, value: value.value, target: declaration.target, runId });
         await recordNodeRun(trx, { ...ran, value: value.value });
         if (restatement) await recordRestatement(trx, restatement);
       });

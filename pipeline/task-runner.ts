@@ -1,18 +1,17 @@
 import { sql } from 'kysely';
 import type { PipelineGraph, PipelineNode } from '../graph/build.ts';
 import type { ComputeContext, InputDeclaration, KpiDeclaration, SheetHandle, TableHandle, WeekValue } from '../graph/declare.ts';
-import { kpiNumberLabel } from '../graph/ids.ts';
 import { IsoWeek } from '../graph/iso-week.ts';
 import type { Task } from '../graph/plan.ts';
 import type { Config } from './config.ts';
 import { openDuck } from './connectors/duckdb/duck.ts';
 import type { Duck } from './connectors/duckdb/duck.ts';
 import { tabName } from './connectors/scorecards/layout.ts';
-import type { WeekColumn } from './connectors/scorecards/layout.ts';
+import { weekColumnOf } from './connectors/scorecards/week-column.ts';
 import type { PublishReport, ScorecardSink } from './connectors/scorecards/scorecard-sink.ts';
 import { checkContext, describeFailures, failedChecks, runChecks } from './checks.ts';
 import type { CheckOutcome } from './checks.ts';
-import { readKpiValues, readScorecardWeek } from './connectors/warehouse/scorecards.ts';
+import { readKpiValues } from './connectors/warehouse/scorecards.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { weekContext } from './dates.ts';
 import { coerceError, NodeError } from './errors.ts';
@@ -206,15 +205,8 @@ export class TaskRunner {
   }
 
   private async publish(domain: string, week: IsoWeek, sink: ScorecardSink, log: Logger): Promise<{ report: PublishReport; published: PublishedCell[] }> {
-    const stored = new Map((await readScorecardWeek(this.options.warehouse.db, domain, week)).map((row) => [row.kpiNumber, row.value]));
     const kpis = domainKpis(this.options.graph, domain);
-    const column: WeekColumn = {
-      header: week.lastSunday.toString(),
-      kpis: kpis.map(({ declaration }) => {
-        const number = kpiNumberLabel(declaration.number);
-        return { number, name: declaration.name, unit: declaration.unit, value: stored.get(number) ?? null };
-      }),
-    };
+    const column = await weekColumnOf(this.options.warehouse.db, this.options.graph, domain, week);
     const report = await sink.publish(domain, tabName(week.year), column);
     const published = column.kpis.map((kpi, index) => ({
       nodeId: kpis[index]!.id,

@@ -29,3 +29,8 @@ export function formatValue(value: number | null, unit: Unit): string {
   const sign = value < 0 && /[1-9]/.test(fixed) ? '-' : '';
   return `${sign}${digits}${fraction === undefined ? '' : `.${fraction}`}${percent ? '%' : ''}`;
 }
+
+/** A number to at most `decimals` places, without trailing zeros: `2`, `1.25`. */
+export function formatNumber(value: number, decimals: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(decimals).replace(/\.?0+$/, '');
+}

@@ -12,6 +12,7 @@ export default defineKpi({
   name: 'Conversion to interview',
   unit: 'percent',
   details: 'Applications of the week with an Interview status in any delivery received so far / applications of the week',
+  target: { direction: 'higher', green: 0.3, amber: 0.2 },
   inputs: { submissions: table('stg_webhooks.form_submissions', { changeColumn: 'id' }) },
   checks: [between(0, 1)],
   async compute({ inputs, warehouse, week }) {

@@ -18,6 +18,7 @@ export default defineKpi({
   name: 'Company health index',
   unit: 'decimal',
   details: '100 x (0.5 x (1 - churn) + 0.25 x min(1, hires 4w / 8) + 0.25 x min(1, mean conversion 4w / 0.25))',
+  target: { direction: 'higher', green: 85, amber: 75 },
   inputs: {
     churn: kpi('success.kpi32'),
     hires: kpi('recruitment.kpi42', { weeks: 4 }),

@@ -11,6 +11,7 @@ export default defineKpi({
   name: '4 Week Ave. Time to Hire (days)',
   unit: 'decimal',
   details: 'Mean local calendar days from applied_at to hired_at over hires in the week and the 3 before; test positions excluded',
+  target: { direction: 'lower', green: 30, amber: 45 },
   inputs: {
     applications: table('stg_ats.applications', { changeColumn: 'updated_at' }),
     positions: table('stg_ats.positions', { changeColumn: 'updated_at' }),

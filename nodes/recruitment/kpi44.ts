@@ -10,6 +10,7 @@ export default defineKpi({
   name: 'Offer acceptance rate (12 weeks)',
   unit: 'percent',
   details: 'Offers accepted / offers accepted or declined in the 12 weeks ending Sunday; one per candidate and position; test positions excluded',
+  target: { direction: 'higher', green: 0.85, amber: 0.75 },
   inputs: {
     applications: table('stg_ats.applications', { changeColumn: 'updated_at' }),
     positions: table('stg_ats.positions', { changeColumn: 'updated_at' }),

@@ -12,6 +12,8 @@ export default defineKpi({
   name: 'Overall churn [real churn] (52 weeks)',
   unit: 'percent',
   details: 'Churned clients / exposed clients over the 52 weeks ending last Sunday; customers only, agreements with a start date',
+  // Churn is better low; the 2027 plan tightens it.
+  target: { direction: 'lower', green: 0.1, amber: 0.15, byYear: { 2027: { green: 0.09, amber: 0.13 } } },
   inputs: {
     // Exposure does not depend on an agreement's status; churn does, only for end dates in the window.
     exposure: table('stg_hubspot.agreements', { columns: ['client_id', 'client_category', 'start_date', 'end_date'] }),

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { notifyRun } from '../engine/notify.ts';
 import { logFileOf } from '../engine/run-log.ts';
 import type { RunEventListener, RunFinishedEvent } from '../engine/run-events.ts';
@@ -11,13 +13,22 @@ import { jsonView, linesView, liveView, quietView } from '../reports/progress.ts
 import type { ProgressView } from '../reports/progress.ts';
 import { restatedLine, runPipeline, validateSelection } from '../run.ts';
 import type { RunOptions, RunOutcome } from '../run.ts';
-import { formatSummary } from '../summary.ts';
+import { displayPath, formatSummary } from '../summary.ts';
+import { INDEX_PAGE, defaultSiteDir } from '../reports/site/paths.ts';
+import type { Config } from '../config.ts';
 
 export interface OutputFlags {
   /** One JSON object per event on stdout instead of the live view and the summary. */
   json?: boolean;
   /** Only the summary and errors. */
   quiet?: boolean;
+}
+
+/** The summary's last line: where the workbooks are, and the site when `docs` has written one. */
+function whereToLook(config: Config): string {
+  const index = join(defaultSiteDir(config), INDEX_PAGE);
+  const site = existsSync(index) ? `site: ${displayPath(index)} (pipeline docs to refresh)` : 'site: none yet (pipeline docs writes one)';
+  return `scorecards: ${displayPath(join(config.paths.scorecards, '*.xlsx'))}; ${site}`;
 }
 
 /** After a stop request, running tasks get this long to finish before they are cancelled. */
@@ -94,7 +105,7 @@ export async function runAndReport(options: SupervisedOptions, flags: OutputFlag
       process.stdout.write(`run ${outcome.retried.run_id} (${outcome.retried.status}) has nothing failed, blocked or abandoned to retry\n`);
       return;
     }
-    if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results, outcome.restatements.map((restatement) => restatedLine(outcome.project, restatement)))}\n`);
+    if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results, outcome.restatements.map((restatement) => restatedLine(outcome.project, restatement)))}\n${whereToLook(options.config)}\n`);
     process.exitCode = stoppedBy ? STOP_EXIT_CODES[stoppedBy] : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
   } finally {
     view.close();

@@ -108,15 +108,32 @@ export async function listRestatements(db: Db, options: { since?: string; limit:
       : query.where('restated_at', '>=', sql<string>`${options.since}::timestamptz`);
   }
   const rows: Record<string, unknown>[] = await query.orderBy('restated_at', 'desc').limit(options.limit).execute();
-  return rows.map((row) => ({
-    nodeId: String(row.node_id),
-    week: String(row.iso_week),
-    previous: numberOrNull(row.previous_value),
-    value: numberOrNull(row.value),
-    publishedAt: instant(row.published_at),
-    runId: String(row.run_id),
-    restatedAt: instant(row.restated_at),
-  }));
+  return rows.map(restatementOf);
+}
+
+const restatementOf = (row: Record<string, unknown>): Restatement => ({
+  nodeId: String(row.node_id),
+  week: String(row.iso_week),
+  previous: numberOrNull(row.previous_value),
+  value: numberOrNull(row.value),
+  publishedAt: instant(row.published_at),
+  runId: String(row.run_id),
+  restatedAt: instant(row.restated_at),
+});
+
+/** The latest restatement of each of these KPIs for a week, keyed by node id: what a scorecard cell notes. */
+export async function latestRestatements(db: Db, nodeIds: readonly string[], week: string): Promise<Map<string, Restatement>> {
+  if (nodeIds.length === 0) return new Map();
+  const rows: Record<string, unknown>[] = await db
+    .selectFrom('kpi_ledger.restatements')
+    .distinctOn('node_id')
+    .selectAll()
+    .where('node_id', 'in', nodeIds)
+    .where('iso_week', '=', week)
+    .orderBy('node_id')
+    .orderBy('restated_at', 'desc')
+    .execute();
+  return new Map(rows.map((row) => [String(row.node_id), restatementOf(row)]));
 }
 
 export interface ValueVersion {

@@ -166,12 +166,12 @@ describe('planTasks', () => {
     assert.equal(tasks.order, 0);
   });
 
-  test('publish@W depends on every KPI of its domain at W', () => {
+  test('publish@W depends on every KPI of its domain at W, and at W-1 when the plan computes that week too', () => {
     const tasks = planTasks({ graph, selected: new Set(['success.kpi05', 'success.kpi06', 'success.publish']), weeks: weekRange(W, W.add(1)), isStored: nothingStored });
-    for (const week of ['2026-W47', '2026-W48']) {
-      assert.deepEqual(tasks.inNeighbors(`success.publish@${week}`).sort(), [`success.kpi05@${week}`, `success.kpi06@${week}`]);
-      assert.deepEqual(task(tasks, `success.publish@${week}`).reason, { kind: 'selected' });
-    }
+    assert.deepEqual(tasks.inNeighbors('success.publish@2026-W47').sort(), ['success.kpi05@2026-W47', 'success.kpi06@2026-W46', 'success.kpi06@2026-W47']);
+    assert.deepEqual(tasks.inNeighbors('success.publish@2026-W48').sort(), ['success.kpi05@2026-W47', 'success.kpi05@2026-W48', 'success.kpi06@2026-W47', 'success.kpi06@2026-W48']);
+    assert.equal(tasks.getEdgeAttributes('success.kpi05@2026-W47', 'success.publish@2026-W48').input, 'week before');
+    for (const week of ['2026-W47', '2026-W48']) assert.deepEqual(task(tasks, `success.publish@${week}`).reason, { kind: 'selected' });
     assert.equal(tasks.hasNode('other.kpi01@2026-W47'), false);
     const levels = taskLevels(tasks);
     assert.deepEqual(levels.at(-1), ['success.publish@2026-W47', 'success.publish@2026-W48']);
@@ -182,7 +182,7 @@ describe('planTasks', () => {
     const stored = planTasks({ graph, selected: new Set(['success.publish']), weeks: [W], isStored: () => true });
     assert.deepEqual(ids(stored), ['success.publish@2026-W47']);
     const empty = planTasks({ graph, selected: new Set(['success.publish']), weeks: [W], isStored: nothingStored });
-    assert.deepEqual(empty.inNeighbors('success.publish@2026-W47').sort(), ['success.kpi05@2026-W47', 'success.kpi06@2026-W47']);
+    assert.deepEqual(empty.inNeighbors('success.publish@2026-W47').sort(), ['success.kpi05@2026-W47', 'success.kpi06@2026-W46', 'success.kpi06@2026-W47']);
     assert.equal(empty.order, 1 + 2 + 3 + 1, 'publish, two KPIs at W, kpi06 at W-3..W-1, the source');
     assert.deepEqual(task(empty, 'success.kpi05@2026-W47').reason, { kind: 'lookback', for: 'success.publish@2026-W47' });
   });

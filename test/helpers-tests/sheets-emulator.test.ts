@@ -139,6 +139,37 @@ describe('SheetsEmulator through google-spreadsheet', () => {
     assert.equal(emu.cell('book', 'Summary', 'B2')?.note, 'target');
   });
 
+  it('keeps background colours as Sheets does: 8 bits a channel, the style winning, both answered, removable', async () => {
+    emu.setCell('book', 'Summary', 'C3', { value: 1, background: 'FFC7CE' });
+    const doc = await open();
+    const sheet = tab(doc, 'Summary');
+    await sheet.loadCells('A1:C3');
+    assert.deepEqual(sheet.getCellByA1('C3').userEnteredFormat?.backgroundColorStyle, { rgbColor: { red: 1, green: 0.78039217, blue: 0.80784315 } });
+    sheet.getCellByA1('A1').backgroundColor = { red: 0.3, green: 0, blue: 1 };
+    sheet.getCellByA1('B1').backgroundColorStyle = { rgbColor: { red: 1, green: 1, blue: 0 } };
+    await sheet.saveUpdatedCells();
+    await sheet.loadCells('A1:C3');
+    assert.deepEqual(sheet.getCellByA1('A1').backgroundColor, { red: 0.3019608, blue: 1 }, 'zero channels are left out');
+    assert.deepEqual(sheet.getCellByA1('A1').userEnteredFormat?.backgroundColorStyle, { rgbColor: { red: 0.3019608, blue: 1 } });
+    assert.deepEqual(sheet.getCellByA1('B1').backgroundColor, { red: 1, green: 1 });
+    assert.equal(emu.cell('book', 'Summary', 'A1')?.background, '4D00FF');
+    // A backgroundColor sent beside an older style loses to it, as on Sheets.
+    await doc.sheetsApi.post(':batchUpdate', { json: { requests: [{ updateCells: {
+      rows: [{ values: [{ userEnteredFormat: { backgroundColor: { red: 1 }, backgroundColorStyle: { rgbColor: { blue: 1 } } } }] }],
+      fields: 'userEnteredFormat', start: { sheetId: sheet.sheetId, rowIndex: 2, columnIndex: 2 },
+    } }] } });
+    assert.equal(emu.cell('book', 'Summary', 'C3')?.background, '0000FF');
+    // google-spreadsheet's setters take undefined as "remove": with both gone, so is the colour.
+    const removable = sheet.getCellByA1('B1') as unknown as { backgroundColor: undefined; backgroundColorStyle: undefined };
+    removable.backgroundColor = undefined;
+    removable.backgroundColorStyle = undefined;
+    await sheet.saveUpdatedCells();
+    assert.equal(emu.cell('book', 'Summary', 'B1'), undefined);
+    await rejectsWith(doc.sheetsApi.post(':batchUpdate', { json: { requests: [{ updateCells: {
+      rows: [{ values: [{ userEnteredFormat: { backgroundColor: { red: 2 } } }] }], fields: 'userEnteredFormat', start: { sheetId: sheet.sheetId, rowIndex: 0, columnIndex: 0 },
+    } }] } }), 400, /'red' \(2\): must be between 0 and 1/);
+  });
+
   it('shifts existing cells on insertDimension and grows the grid', async () => {
     emu.setCells('book', 'Summary', 'A1', [[1, 2, 3, 4], [5, 6, 7, 8]]);
     const sheet = tab(await open(), 'Summary');

@@ -7,7 +7,9 @@
  *
  * Deliberately Google-like: zero-valued fields (startRow, frozenRowCount, …) are omitted from
  * responses, errors are `{ error: { code, message, status } }`, trailing empty cells and rows are
- * left out of value ranges. Formulas, dates, API keys and the Drive API are not emulated; an
+ * left out of value ranges. Colours are kept to 8 bits a channel and answered as float32 numbers
+ * with zero channels left out; a backgroundColorStyle takes precedence over a backgroundColor and
+ * each is answered with the other. Formulas, dates, API keys and the Drive API are not emulated; an
  * unsupported request type or field answers 400 naming what is missing rather than being ignored.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,7 +17,7 @@ import { MockAgent, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import type { Dispatcher } from 'undici';
 
 export type CellValue = string | number | boolean | null;
-export interface EmulatedCell { value: CellValue; numberFormat?: string /* pattern, e.g. '0.00' */; bold?: boolean; note?: string }
+export interface EmulatedCell { value: CellValue; numberFormat?: string /* pattern, e.g. '0.00' */; bold?: boolean; note?: string; background?: string /* RRGGBB */ }
 
 type Json = Record<string, unknown>;
 type Dim = 'ROWS' | 'COLUMNS';
@@ -152,11 +154,47 @@ function fromCellJson(j: Json): StoredCell | undefined {
     else if (typeof entered.stringValue === 'string') value = entered.stringValue === '' ? null : entered.stringValue;
     else if (Object.keys(entered).length) bad(`Unsupported userEnteredValue ${JSON.stringify(entered)}`);
   }
-  const format = isObj(j.userEnteredFormat) && Object.keys(j.userEnteredFormat).length ? j.userEnteredFormat : undefined;
+  const format = isObj(j.userEnteredFormat) && Object.keys(j.userEnteredFormat).length ? withBackground(j.userEnteredFormat) : undefined;
   const note = typeof j.note === 'string' && j.note !== '' ? j.note : undefined;
   if (value === null && !format && !note) return undefined;
   return { value, ...(note !== undefined ? { note } : {}), ...(format ? { format } : {}) };
 }
+/** Sheets' Color as it keeps it: 8 bits a channel, answered as float32 numbers, zero channels omitted. */
+function storedColor(color: unknown): Json {
+  if (!isObj(color)) return bad(`Invalid color: ${JSON.stringify(color)}`);
+  const out: Json = {};
+  for (const channel of ['red', 'green', 'blue', 'alpha']) {
+    const v = color[channel];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) bad(`Invalid value at '${channel}' (${JSON.stringify(v)}): must be between 0 and 1`);
+    const quantised = float32(Math.round((v as number) * 255) / 255);
+    if (quantised !== 0) out[channel] = quantised;
+  }
+  return out;
+}
+/** The shortest decimal that reads back as the same float32, as Google's JSON writes it. */
+function float32(v: number): number {
+  const single = Math.fround(v);
+  for (let digits = 1; digits < 9; digits++) if (Math.fround(Number(single.toPrecision(digits))) === single) return Number(single.toPrecision(digits));
+  return single;
+}
+/** backgroundColorStyle wins over backgroundColor; Sheets answers both. Theme colours are not emulated. */
+function withBackground(format: Json): Json {
+  const style = format.backgroundColorStyle;
+  if (isObj(style) && 'themeColor' in style) bad('SheetsEmulator does not emulate theme colours (backgroundColorStyle.themeColor)');
+  const rgb = isObj(style) && style.rgbColor !== undefined ? style.rgbColor : format.backgroundColor;
+  if (rgb === undefined) return format;
+  const color = storedColor(rgb);
+  return { ...format, backgroundColor: color, backgroundColorStyle: { rgbColor: structuredClone(color) } };
+}
+/** RRGGBB of a stored colour. */
+const hexOf = (color: Json): string =>
+  ['red', 'green', 'blue'].map((channel) => Math.round(((color[channel] as number | undefined) ?? 0) * 255).toString(16).padStart(2, '0').toUpperCase()).join('');
+const colorOf = (hex: string): Json => {
+  if (!/^[0-9A-Fa-f]{6}$/.test(hex)) throw new Error(`SheetsEmulator: background "${hex}" is not RRGGBB`);
+  return Object.fromEntries(['red', 'green', 'blue'].map((channel, i) => [channel, parseInt(hex.slice(i * 2, i * 2 + 2), 16) / 255]));
+};
+
 /** The CellData Google returns for a stored cell (what GoogleSpreadsheetCell reads). */
 function cellData(cell: StoredCell | undefined): Json {
   const out = toCellJson(cell);
@@ -370,6 +408,10 @@ export class SheetsEmulator {
       if (cell.numberFormat) format.numberFormat = { type: numberFormatType(cell.numberFormat), pattern: cell.numberFormat };
       else delete format.numberFormat;
     }
+    if ('background' in cell) {
+      delete format.backgroundColorStyle;
+      if (cell.background) format.backgroundColor = colorOf(cell.background); else delete format.backgroundColor;
+    }
     if ('bold' in cell) {
       const text = isObj(format.textFormat) ? format.textFormat : {};
       if (cell.bold === undefined) delete text.bold; else text.bold = cell.bold;
@@ -386,11 +428,13 @@ export class SheetsEmulator {
     if (!stored) return undefined;
     const pattern = isObj(stored.format?.numberFormat) ? stored.format.numberFormat.pattern : undefined;
     const bold = isObj(stored.format?.textFormat) ? stored.format.textFormat.bold : undefined;
+    const background = stored.format?.backgroundColor;
     return {
       value: stored.value,
       ...(typeof pattern === 'string' ? { numberFormat: pattern } : {}),
       ...(typeof bold === 'boolean' ? { bold } : {}),
       ...(stored.note ? { note: stored.note } : {}),
+      ...(isObj(background) ? { background: hexOf(background) } : {}),
     };
   }
 

@@ -27,7 +27,8 @@ export interface GoogleScorecardSink extends ScorecardSink {
  * Publishes a domain's week into its Google spreadsheet with the shared layout: the tab is
  * created when missing, the week column and KPI rows are found or inserted in place, and
  * everything (inserted rows and columns, frozen header and label columns, cells, widths) goes
- * in one batched update, whatever the number of KPIs. Other rows, notes and formats are untouched.
+ * in one batched update, whatever the number of KPIs. Other rows, notes and formats are
+ * untouched; a value cell's status is its background and its change from the week before its note.
  */
 export function googleSheetsSink(context: GoogleContext, spreadsheetId: string): GoogleScorecardSink {
   return {
@@ -91,19 +92,36 @@ function layoutRequests(sheet: GoogleSpreadsheetWorksheet, plan: LayoutPlan): ob
   return requests;
 }
 
-/** One cell: its value (an empty one clears it), and its number format or bold when the plan sets them; nothing else of the cell changes. */
+/**
+ * One cell: its value (an empty one clears it), and its number format, bold, background (a
+ * null fill removes it) and note when the plan sets them; nothing else of the cell changes.
+ */
 function cellUpdate(sheetId: number, write: CellWrite): object {
   const format = {
     ...(write.numberFormat ? { numberFormat: { type: write.numberFormat.includes('%') ? 'PERCENT' : 'NUMBER', pattern: write.numberFormat } } : {}),
     ...(write.bold ? { textFormat: { bold: true } } : {}),
+    ...(typeof write.fill === 'string' ? { backgroundColor: rgbOf(write.fill) } : {}),
   };
   const value = write.value === null ? {} : { userEnteredValue: typeof write.value === 'number' ? { numberValue: write.value } : { stringValue: write.value } };
-  const fields = ['userEnteredValue', ...(write.numberFormat ? ['userEnteredFormat.numberFormat'] : []), ...(write.bold ? ['userEnteredFormat.textFormat.bold'] : [])];
+  const fields = [
+    'userEnteredValue',
+    ...(write.numberFormat ? ['userEnteredFormat.numberFormat'] : []),
+    ...(write.bold ? ['userEnteredFormat.textFormat.bold'] : []),
+    // Sheets keeps a colour in both fields, backgroundColorStyle first: a fill sets or clears them together.
+    ...(write.fill !== undefined ? ['userEnteredFormat.backgroundColor', 'userEnteredFormat.backgroundColorStyle'] : []),
+    ...(write.note !== undefined ? ['note'] : []),
+  ];
   return {
     start: { sheetId, rowIndex: write.row - 1, columnIndex: write.column - 1 },
-    rows: [{ values: [{ ...value, ...(Object.keys(format).length > 0 ? { userEnteredFormat: format } : {}) }] }],
+    rows: [{ values: [{ ...value, ...(Object.keys(format).length > 0 ? { userEnteredFormat: format } : {}), ...(write.note !== undefined ? { note: write.note } : {}) }] }],
     fields: fields.join(','),
   };
+}
+
+/** `C6EFCE` as Sheets' colour: channels from 0 to 1. */
+function rgbOf(hex: string): { red: number; green: number; blue: number } {
+  const channel = (offset: number) => parseInt(hex.slice(offset, offset + 2), 16) / 255;
+  return { red: channel(0), green: channel(2), blue: channel(4) };
 }
 
 /**

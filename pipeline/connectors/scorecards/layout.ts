@@ -1,4 +1,6 @@
 import type { Unit } from '../../../graph/declare.ts';
+import type { Status } from '../../../graph/targets.ts';
+import { changeNote } from '../../reports/week-change.ts';
 import { columnLetter } from '../sheets/a1.ts';
 import { formatValue, numberFormatOf } from '../../units.ts';
 
@@ -16,6 +18,21 @@ export const NAME_WIDTH_LIMIT = 60;
 /** Characters of room beside the widest text of a column. */
 const WIDTH_PADDING = 2;
 
+/** Value cell fills by status, RRGGBB: the good, neutral and bad fills spreadsheet users know. */
+export const STATUS_FILLS: Readonly<Record<Exclude<Status, 'none'>, string>> = { green: 'C6EFCE', amber: 'FFEB9C', red: 'FFC7CE' };
+
+/**
+ * The legend: rows in columns A and B, one blank row below the KPIs, found again by the label
+ * in column A (not a KPI number, so never taken for a KPI row).
+ */
+export const LEGEND_LABEL = 'Legend';
+export const LEGEND: readonly { readonly text: string; readonly fill?: string }[] = [
+  { text: 'on target', fill: STATUS_FILLS.green },
+  { text: 'near target', fill: STATUS_FILLS.amber },
+  { text: 'off target', fill: STATUS_FILLS.red },
+  { text: "a value's note: its change from the week before" },
+];
+
 export function tabName(isoYear: number): string {
   return `sc${isoYear}`;
 }
@@ -24,7 +41,20 @@ export function tabName(isoYear: number): string {
 export interface WeekColumn {
   /** Last Sunday as `YYYY-MM-DD`: the column header. */
   readonly header: string;
-  readonly kpis: readonly { readonly number: string; readonly name: string; readonly unit: Unit; readonly value: number | null }[];
+  readonly kpis: readonly WeekColumnKpi[];
+}
+
+export interface WeekColumnKpi {
+  readonly number: string;
+  readonly name: string;
+  readonly unit: Unit;
+  readonly value: number | null;
+  /** For a KPI with a target: the value's status, shown as the cell's fill. */
+  readonly status?: Status;
+  /** The week before and its value, for the change noted on the cell. */
+  readonly previous?: { readonly week: string; readonly value: number | null };
+  /** When a published value of this cell changed later: the day, and what it was. Noted on the cell for good. */
+  readonly restated?: { readonly on: string; readonly was: number | null };
 }
 
 /** What a sink reads of a tab before writing: row 1 and columns A and B (1-based: index 0 is column/row 1). */
@@ -46,6 +76,10 @@ export interface CellWrite {
   readonly value: CellValue;
   readonly numberFormat?: string;
   readonly bold?: boolean;
+  /** Background colour, RRGGBB; null removes it; absent leaves it as it is. */
+  readonly fill?: string | null;
+  /** The cell's note; absent leaves it as it is. */
+  readonly note?: string;
 }
 
 export interface LayoutPlan {
@@ -80,9 +114,13 @@ interface Line {
  * row in number order, above the first KPI row with a larger number (or below the last used
  * row). Every other row and cell is left alone: manual rows (column A empty or not a KPI
  * number) keep their place among the rows around them. The same snapshot and column always
- * give the same plan, and the tab the plan produces gives a plan with nothing to insert.
+ * give the same plan, and the tab the plan produces gives a plan with nothing to insert. A
+ * value cell carries its status as its fill and its change as its note; the legend stays one
+ * blank row below everything else.
  */
-export function planWeekColumn(snapshot: TabSnapshot, column: WeekColumn): LayoutPlan {
+export function planWeekColumn(tab: TabSnapshot, column: WeekColumn): LayoutPlan {
+  const legend = findLegend(tab);
+  const snapshot = legend === undefined ? tab : withoutLegend(tab, legend);
   const writes: CellWrite[] = HEADERS.map((header, index) => ({ row: HEADER_ROW, column: index + 1, value: header, bold: true }));
 
   const weekHeaders = snapshot.headerRow.slice(FIRST_WEEK_COLUMN - 1).map((cell) => normaliseHeader(cell));
@@ -109,17 +147,28 @@ export function planWeekColumn(snapshot: TabSnapshot, column: WeekColumn): Layou
     const row = rowOf.get(kpi.number)!;
     writes.push({ row, column: 1, value: kpi.number });
     writes.push({ row, column: 2, value: kpi.name });
-    writes.push({ row, column: weekColumn, value: kpi.value, numberFormat: numberFormatOf(kpi.unit) });
+    writes.push({
+      row,
+      column: weekColumn,
+      value: kpi.value,
+      numberFormat: numberFormatOf(kpi.unit),
+      ...(kpi.status === undefined ? {} : { fill: kpi.status === 'none' ? null : STATUS_FILLS[kpi.status] }),
+      ...noteOf(kpi),
+    });
   }
 
   const nameOf = new Map(column.kpis.map((kpi) => [kpi.number, kpi.name]));
   const names = lines.slice(HEADER_ROW).map((line) => (line.number === undefined ? undefined : nameOf.get(line.number)) ?? line.name);
   const values = column.kpis.map((kpi) => (kpi.value === null ? '' : formatValue(kpi.value, kpi.unit)));
+  const insertRowsAt = lines.flatMap((line, index) => (line.added === 'inserted' ? [index + 1] : []));
+  const hasLegend = legend !== undefined || column.kpis.some((kpi) => kpi.status !== undefined);
+  // Rows inserted among the KPIs push the old legend down with everything below them.
+  const placed = hasLegend ? placeLegend(writes, legend === undefined ? undefined : legend + insertRowsAt.length, lines.length + 2) : writes;
   return {
     ...(insertColumnAt === undefined ? {} : { insertColumnAt }),
-    insertRowsAt: lines.flatMap((line, index) => (line.added === 'inserted' ? [index + 1] : [])),
+    insertRowsAt,
     weekColumn,
-    writes,
+    writes: placed,
     addedRows: lines.flatMap((line) => (line.added === undefined ? [] : [line.number!])),
     valueCells: Object.fromEntries(column.kpis.map((kpi) => [kpi.number, `${columnLetter(weekColumn)}${rowOf.get(kpi.number)!}`])),
     columnWidths: [
@@ -157,6 +206,53 @@ function placeRows(snapshot: TabSnapshot, column: WeekColumn): Line[] {
 /** Characters a column needs for the longest of its texts (at most `limit`), with padding. */
 function widthOf(texts: readonly (string | null)[], limit = Infinity): number {
   return Math.min(limit, Math.max(...texts.map((text) => (text ?? '').length))) + WIDTH_PADDING;
+}
+
+/** A value cell's note: its change from the week before, and its restatement when it has one. */
+function noteOf(kpi: WeekColumnKpi): { note?: string } {
+  const lines = [
+    ...(kpi.previous === undefined ? [] : [changeNote(kpi.value, kpi.previous.value, kpi.previous.week, kpi.unit)]),
+    ...(kpi.restated === undefined ? [] : [`restated ${kpi.restated.on}, was ${formatValue(kpi.restated.was, kpi.unit)}`]),
+  ];
+  return lines.length === 0 ? {} : { note: lines.join('\n') };
+}
+
+/** The first row of the legend, found by its label in column A. */
+function findLegend(tab: TabSnapshot): number | undefined {
+  const index = tab.kpiColumn.findIndex((cell, index) => index + 1 >= FIRST_KPI_ROW && (cell ?? '').trim() === LEGEND_LABEL);
+  return index < 0 ? undefined : index + 1;
+}
+
+/**
+ * The tab as if the legend were not there, so KPI rows are placed as without one. When the
+ * legend is the last thing used, what was used before it ends above its blank row.
+ */
+function withoutLegend(tab: TabSnapshot, start: number): TabSnapshot {
+  const end = start + LEGEND.length - 1;
+  const blank = (cells: readonly (string | null)[]) => cells.map((cell, index) => (index + 1 >= start && index + 1 <= end ? null : cell));
+  const columns = { kpiColumn: blank(tab.kpiColumn), ...(tab.nameColumn ? { nameColumn: blank(tab.nameColumn) } : {}) };
+  if (tab.lastUsedRow === undefined || tab.lastUsedRow > end) return { ...tab, ...columns };
+  return { ...tab, ...columns, lastUsedRow: Math.min(tab.lastUsedRow, Math.max(0, start - 2)) };
+}
+
+/** The legend written from row `start`, and the cells of a legend left elsewhere emptied, fills and all. */
+function placeLegend(writes: readonly CellWrite[], previousStart: number | undefined, start: number): CellWrite[] {
+  const placed = [...writes];
+  LEGEND.forEach((entry, index) => {
+    placed.push({ row: start + index, column: 1, value: index === 0 ? LEGEND_LABEL : null });
+    placed.push({ row: start + index, column: 2, value: entry.text, fill: entry.fill ?? null });
+  });
+  if (previousStart === undefined || previousStart === start) return placed;
+  for (let row = previousStart; row < previousStart + LEGEND.length; row++) {
+    if (row >= start && row < start + LEGEND.length) continue;
+    for (const column of [1, 2]) {
+      // A KPI row added where the legend was keeps its value and loses the legend's fill.
+      const index = placed.findIndex((write) => write.row === row && write.column === column);
+      if (index < 0) placed.push({ row, column, value: null, fill: null });
+      else if (placed[index]!.fill === undefined) placed[index] = { ...placed[index]!, fill: null };
+    }
+  }
+  return placed;
 }
 
 /** `5`, `05` and `5.0` all name KPI 05. */

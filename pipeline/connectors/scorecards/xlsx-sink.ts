@@ -25,6 +25,8 @@ export function xlsxSink(dir: string): ScorecardSink {
         cell.value = write.value;
         if (write.numberFormat) cell.numFmt = write.numberFormat;
         if (write.bold) cell.font = { ...cell.font, bold: true };
+        if (write.fill !== undefined) cell.fill = write.fill === null ? { type: 'pattern', pattern: 'none' } : { type: 'pattern', pattern: 'solid', fgColor: { argb: `FF${write.fill}` } };
+        if (write.note !== undefined) cell.note = write.note;
       }
       for (const { column: index, width } of plan.columnWidths) sheet.getColumn(index).width = width;
       sheet.views = [{ state: 'frozen', xSplit: FIRST_WEEK_COLUMN - 1, ySplit: HEADER_ROW }];

@@ -106,6 +106,26 @@ const MIGRATIONS: Record<string, Migration> = {
       await sql`alter table kpi_ledger.node_runs add column checks jsonb`.execute(db);
     },
   },
+  '006_scorecard_status': {
+    async up(db) {
+      // Each value's status against its KPI's target, beside the scorecard tables (whose columns
+      // dashboards read and stay as they are), keyed like their rows, with the thresholds that decided it.
+      await sql`
+        create table vl_analytics.scorecard_status (
+          domain        text not null,
+          kpi_number    text not null,
+          range_type    text not null,
+          last_sunday   date not null,
+          iso_week      text not null,
+          status        text not null check (status in ('green', 'amber', 'red', 'none')),
+          direction     text check (direction in ('higher', 'lower')),
+          green         double precision,
+          amber         double precision,
+          run_id        text not null,
+          primary key (domain, kpi_number, range_type, last_sunday)
+        )`.execute(db);
+    },
+  },
 };
 
 /** The engine's migrations in order, by name. */

@@ -5,7 +5,7 @@ import { isValidName, kpiNumberLabel } from '../../../graph/ids.ts';
 import type { IsoWeek } from '../../../graph/iso-week.ts';
 
 const SCORECARD_SCHEMA = 'vl_analytics';
-const RANGE_TYPE = 'weekly';
+export const RANGE_TYPE = 'weekly';
 
 type Db = Kysely<any>;
 
@@ -117,4 +117,25 @@ export async function readScorecardWeek(db: Db, domain: string, week: IsoWeek): 
     .orderBy('kpi_number')
     .execute();
   return rows.map((row) => ({ kpiNumber: row.kpi_number, name: row.field_name, value: row.field_value === null ? null : Number(row.field_value) }));
+}
+
+export interface StoredValue {
+  readonly kpiNumber: string;
+  readonly week: string;
+  readonly value: number | null;
+}
+
+/** Every stored value of a domain, oldest week first; none when the domain has never run (its table does not exist yet). */
+export async function readStoredValues(db: Db, domain: string): Promise<StoredValue[]> {
+  const { rows } = await sql<{ exists: boolean }>`select to_regclass(${`${SCORECARD_SCHEMA}.${scorecardTable(domain)}`}) is not null as exists`.execute(db);
+  if (!rows[0]?.exists) return [];
+  const values: { kpi_number: string; iso_week: string; field_value: number | null }[] = await db
+    .withSchema(SCORECARD_SCHEMA)
+    .selectFrom(scorecardTable(domain))
+    .select(['kpi_number', 'iso_week', 'field_value'])
+    .where('range_type', '=', RANGE_TYPE)
+    .orderBy('last_sunday')
+    .orderBy('kpi_number')
+    .execute();
+  return values.map((row) => ({ kpiNumber: row.kpi_number, week: row.iso_week, value: row.field_value === null ? null : Number(row.field_value) }));
 }

@@ -14,6 +14,7 @@ import { ConfigError } from '../../../pipeline/config.ts';
 import { READ_SCOPE, WRITE_SCOPE, googleAuth, serviceAccountFromEnv } from '../../../pipeline/connectors/google/credentials.ts';
 import { googleSheetReader } from '../../../pipeline/connectors/google/sheets-reader.ts';
 import { googleSheetsSink } from '../../../pipeline/connectors/google/sheets-sink.ts';
+import { LEGEND, LEGEND_LABEL, STATUS_FILLS } from '../../../pipeline/connectors/scorecards/layout.ts';
 import type { WeekColumn } from '../../../pipeline/connectors/scorecards/layout.ts';
 import { cleanRange } from '../../../pipeline/connectors/sheets/clean.ts';
 import { createConnectors } from '../../../pipeline/connectors/factory.ts';
@@ -113,7 +114,16 @@ describe('Google Sheets', () => {
       [null, 'Comment from the team: W46 was a holiday week', null, null, null],
       ['16', 'New replacement processes for existing clients', null, null, value('success.kpi16')],
       ['32', 'Overall churn [real churn] (52 weeks)', null, null, value('success.kpi32')],
+      [null, null, null, null, null],
+      ...LEGEND.map((entry, index) => [index === 0 ? LEGEND_LABEL : null, entry.text, null, null, null]),
     ]);
+    // Churn has a target (lower is better, green to 10%, amber to 15%): its status is the fill.
+    assert.ok(value('success.kpi32')! > 0.1 && value('success.kpi32')! < 0.15);
+    assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E6')?.background, STATUS_FILLS.amber);
+    assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E2')?.background, undefined, 'KPI 05 has none');
+    // KPI 06 of W46 was computed for KPI 05's window: its change is noted; KPI 05 of W46 was never stored.
+    assert.match(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E3')?.note ?? '', /^[▲▼=] .* vs 2026-W46$/);
+    assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E2')?.note, 'no value in 2026-W46 to compare with');
     assert.deepEqual(emulator.cell(SUCCESS_SHEET, 'sc2026', 'D3'), { value: 14, note: 'checked by hand' });
     assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'B4')?.bold, true);
     assert.equal(emulator.cell(SUCCESS_SHEET, 'sc2026', 'E2')?.numberFormat, '0.00');
@@ -179,7 +189,7 @@ describe('Google Sheets', () => {
       [2, 3, 4, 5, 6].map((attempt) => [429, `publish success: Google Sheets quota exceeded (429) on spreadsheet ${SUCCESS_SHEET}: waiting N s before attempt ${attempt} of 7`]),
     );
     assert.deepEqual(emulator.grid(SUCCESS_SHEET, 'sc2026')[0], ['KPI', 'Name', '2026-11-22']);
-    assert.equal(emulator.grid(SUCCESS_SHEET, 'sc2026').length, 5);
+    assert.equal(emulator.grid(SUCCESS_SHEET, 'sc2026').length, 5 + 1 + LEGEND.length, 'the KPIs, a blank row and the legend');
   });
 
   describe('with the default retry policy and a clock that only records', () => {

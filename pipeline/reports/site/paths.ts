@@ -1,0 +1,30 @@
+import { dirname, join } from 'node:path';
+import type { PipelineNode } from '../../../graph/build.ts';
+import type { Config } from '../../config.ts';
+
+/** Where each page of the site is, relative to its root. Node ids never become URL schemes (`table:x` is `table-x`). */
+export const INDEX_PAGE = 'index.html';
+export const GRAPH_PAGE = 'graph.html';
+export const ASSETS = 'assets';
+
+export const domainPage = (domain: string) => `domain/${domain}.html`;
+export const kpiPage = (id: string) => `kpi/${id}.html`;
+export const sourcePage = (id: string) => `source/${id.replace(':', '-')}.html`;
+
+/** A node's own page: a KPI's, its domain's scorecard for a publish, a source's. */
+export function nodePage(node: PipelineNode): string {
+  switch (node.kind) {
+    case 'kpi':
+      return kpiPage(node.id);
+    case 'publish':
+      return domainPage(node.declaration.domain);
+    case 'table':
+    case 'sheet':
+      return sourcePage(node.id);
+  }
+}
+
+/** Where `docs` writes by default: `site` beside the scorecard workbooks (out/site). */
+export function defaultSiteDir(config: Config): string {
+  return join(dirname(config.paths.scorecards), 'site');
+}

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { Temporal } from 'temporal-polyfill';
 import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
@@ -84,6 +85,22 @@ for (const engine of ENGINES) {
       }
       const finished = after_.at(-1)!;
       assert.deepEqual(finished.restatements, restated.map((event) => event.display));
+    });
+
+    test('a restated cell carries a note saying when and what it was, and explain names the cell', async () => {
+      const restated = after_.find((event) => event.event === 'value restated')!;
+      const explain = await runCli(['explain', 'success.kpi32', '--week', String(restated.week), '--json'], environment.env);
+      assert.equal(explain.code, 0, explain.stderr);
+      const published = (JSON.parse(explain.stdout) as { published: { destination: string; tab: string; cell?: string }[] }).published;
+      const workbook = published.find((cell) => cell.destination.endsWith('success.xlsx'))!;
+      assert.match(workbook.cell ?? '', /^[C-Z]\d+$/);
+      const book = new ExcelJS.Workbook();
+      await book.xlsx.readFile(workbook.destination);
+      const cell = book.getWorksheet(workbook.tab)!.getCell(workbook.cell!);
+      assert.equal(cell.value, restated.value);
+      const note = typeof cell.note === 'string' ? cell.note : (cell.note?.texts ?? []).map((text) => text.text).join('');
+      const was = `${((restated.previous as number) * 100).toFixed(2)}%`;
+      assert.match(note, new RegExp(`restated \\d{4}-\\d\\d-\\d\\d, was ${was.replace('.', '\\.')}`));
     });
 
     test('history --week lists every value with its run and code version; restatements lists the changes', async () => {

@@ -3,6 +3,8 @@
  * in-repo emulation of the Sheets v4 REST API (test/helpers/sheets-emulator.ts).
  */
 import assert from 'node:assert/strict';
+import { openWarehouse } from '../../../pipeline/connectors/warehouse/warehouse.ts';
+import { sql } from 'kysely';
 import { generateKeyPairSync } from 'node:crypto';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -459,6 +461,29 @@ describe('Google Sheets', () => {
         message: `sheet source "cs_weekly_report" (spreadsheet ${SOURCE_SHEET}, tab Report): row 3, column "New replacement processes": true is not a number`,
       });
     });
+  });
+
+  test('a value restated after it was published carries the note in the Google cell, as in the workbook', async () => {
+    const config = googleConfig(environment.config);
+    const first = await run(config);
+    assert.equal(first.status, 'succeeded');
+    // A late completed form for WEEK: KPI 6 changes after it was published.
+    const warehouse = await openWarehouse(environment.config, capturingLogger().log);
+    try {
+      await sql`insert into stg_forms.offboarding_submissions (submission_id, client_id, submitted_at, form_status, submitted_by)
+                values ('late-google', 'C0001', ${`${WEEK.monday.add({ days: 2 }).toString()}T12:00:00+01:00`}::timestamptz, 'completed', 'late')`.execute(warehouse.db);
+    } finally {
+      await warehouse.close();
+    }
+    const second = await run(config, { force: false });
+    assert.equal(second.status, 'succeeded');
+    const restatement = second.restatements.find((entry) => entry.nodeId === 'success.kpi06')!;
+    assert.equal(restatement.value, (restatement.previous ?? 0) + 1);
+    const row = emulator.grid(SUCCESS_SHEET, 'sc2026').findIndex((cells) => cells[0] === '06') + 1;
+    const column = emulator.grid(SUCCESS_SHEET, 'sc2026')[0]!.indexOf(WEEK.lastSunday.toString());
+    const cell = emulator.cell(SUCCESS_SHEET, 'sc2026', `${String.fromCharCode(65 + column)}${row}`)!;
+    assert.equal(cell.value, restatement.value);
+    assert.match(cell.note ?? '', new RegExp(`restated \\d{4}-\\d\\d-\\d\\d, was ${restatement.previous}$`));
   });
 
   test('sheets check verifies access and previews the publish without writing', async () => {

@@ -130,7 +130,7 @@ for (const engine of ENGINES) {
 
       const changed = await run(RERUN_WEEK);
       assert.deepEqual(byStatus(changed), {
-        succeeded: ['leadership.kpi61', 'leadership.kpi63', 'leadership.publish', 'recruitment.kpi42'],
+        succeeded: ['leadership.kpi61', 'leadership.kpi63', 'leadership.publish:workbook', 'recruitment.kpi42'],
         fresh: ['applications.kpi51', 'applications.kpi52', 'leadership.kpi62', 'recruitment.kpi41', 'success.kpi32'],
       });
       assert.equal(await storedValue(db(), 'recruitment', '42', RERUN_WEEK), hiresBefore! - 1);
@@ -149,7 +149,7 @@ for (const engine of ENGINES) {
         succeeded: ['recruitment.kpi42'],
         fresh: [
           'applications.kpi51', 'applications.kpi52', 'leadership.kpi61', 'leadership.kpi62', 'leadership.kpi63',
-          'leadership.publish', 'recruitment.kpi41', 'success.kpi32',
+          'leadership.publish:workbook', 'recruitment.kpi41', 'success.kpi32',
         ],
       });
       assert.deepEqual(reasonsOf(unchanged, 'recruitment.kpi42'), ['input table:stg_ats.applications changed']);

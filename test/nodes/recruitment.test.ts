@@ -52,7 +52,7 @@ for (const engine of ENGINES) {
       for (const [week, outcome] of outcomes) {
         const failed = outcome.results.filter((result) => result.status !== 'succeeded');
         assert.deepEqual(failed.map((result) => `${result.task.id}: ${result.error?.message}`), [], `week ${week}`);
-        assert.ok(outcome.results.some((result) => result.task.id === `recruitment.publish@${week}`), `published ${week}`);
+        assert.ok(outcome.results.some((result) => result.task.id === `recruitment.publish@${week}:workbook`), `published ${week}`);
       }
     });
 

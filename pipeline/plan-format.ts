@@ -3,9 +3,9 @@ import { taskLevels } from '../graph/plan.ts';
 import type { Task, TaskGraph } from '../graph/plan.ts';
 import type { Prediction } from './freshness.ts';
 import { counted } from './words.ts';
+import type { PlanFormat } from './plan-formats.ts';
 
-export const PLAN_FORMATS = ['text', 'json', 'dot', 'mermaid'] as const;
-export type PlanFormat = (typeof PLAN_FORMATS)[number];
+
 
 interface PlannedTask {
   readonly id: string;

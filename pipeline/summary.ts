@@ -61,8 +61,9 @@ function closingLine(results: readonly TaskResult<TaskValue>[]): string {
       ...(failed > 0 ? [`${counted(failed, 'task')} failed`] : []),
       ...(checkFailed > 0 ? [`${counted(checkFailed, 'KPI value')} failed a check`] : []),
       ...(blocked > 0 ? [`${counted(blocked, 'task')} blocked`] : []),
-    ].join(', ');
-    return `Not everything ran: ${problems}; ${done}.`;
+    ];
+    const listed = problems.length === 1 ? problems[0] : `${problems.slice(0, -1).join(', ')} and ${problems.at(-1)}`;
+    return `Not everything ran: ${listed}; ${done}.`;
   }
   if (computed === 0 && published === 0 && results.some((result) => statusOf(result) === 'fresh')) {
     return 'Everything selected was fresh: nothing computed or published (use --force to rerun).';

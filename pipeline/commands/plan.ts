@@ -1,6 +1,6 @@
 import { createLogger } from '../log.ts';
 import { formatPlan } from '../plan-format.ts';
-import type { PlanFormat } from '../plan-format.ts';
+import type { PlanFormat } from '../plan-formats.ts';
 import { explainPlan } from '../run.ts';
 import { readSelection } from './context.ts';
 import { forceOption } from './options.ts';

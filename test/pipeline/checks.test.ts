@@ -50,9 +50,9 @@ describe('checks with severities', () => {
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stdout, new RegExp(`^success\\.kpi06\\s+${WEEK}\\s+check failed\\s+\\d+`, 'm'));
     assert.match(run.stdout, new RegExp(`^success\\.kpi05\\s+${WEEK}\\s+blocked\\s+blocked by success\\.kpi06@2026-W\\d\\d`, 'm'));
-    assert.match(run.stdout, new RegExp(`^success\\.publish\\s+${WEEK}\\s+blocked\\s+blocked by success\\.kpi06@2026-W\\d\\d`, 'm'));
+    assert.match(run.stdout, new RegExp(`^success\\.publish:workbook\\s+${WEEK}\\s+blocked\\s+blocked by success\\.kpi06@2026-W\\d\\d`, 'm'));
     assert.match(run.stdout, new RegExp(`^success\\.kpi16\\s+${WEEK}\\s+succeeded`, 'm'), 'a KPI that does not read it runs');
-    assert.match(run.stdout, new RegExp(`^recruitment\\.publish\\s+${WEEK}\\s+succeeded`, 'm'));
+    assert.match(run.stdout, new RegExp(`^recruitment\\.publish:workbook\\s+${WEEK}\\s+succeeded`, 'm'));
     assert.match(run.stdout, new RegExp(`^  success\\.kpi06@${WEEK} between\\(0, 5\\): value \\d+ is outside 0\\.\\.5 \\[error: stored, what reads it is blocked\\]$`, 'm'));
     assert.match(run.stdout, /^\d+ succeeded, 0 fresh, 0 failed, 2 blocked, 4 check failed$/m, 'kpi06 of the week and of the 3 weeks kpi05 reads');
     assert.equal(existsSync(join(environment.dir, 'scorecards', 'success.xlsx')), false, 'success was not published');
@@ -96,7 +96,7 @@ describe('checks with severities', () => {
     const status = await runCli(['status'], environment.env);
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^success\.kpi06\s+2026-W\d\d\s+check failed\s+\d+\s+\S+ \S+\s+\S+\s+check between\(0, 5\) failed: value \d+ is outside 0\.\.5$/m);
-    assert.match(status.stdout, /^success\.publish\s+2026-W10\s+blocked\s+blocked by success\.kpi06@2026-W\d\d$/m);
+    assert.match(status.stdout, /^success\.publish:workbook\s+2026-W10\s+blocked\s+blocked by success\.kpi06@2026-W\d\d$/m);
   });
 
   test('a stored value that failed its check is not read: a run that reads it computes and checks it again', async () => {
@@ -111,7 +111,7 @@ describe('checks with severities', () => {
     const fixed = await runCli(['run', '--target', 'success.publish', '--week', WEEK, '--nodes', nodes], environment.env);
     assert.equal(fixed.code, 0, fixed.stderr);
     assert.match(fixed.stdout, new RegExp(`^success\\.kpi06\\s+${WEEK}\\s+succeeded`, 'm'));
-    assert.match(fixed.stdout, new RegExp(`^success\\.publish\\s+${WEEK}\\s+succeeded`, 'm'));
+    assert.match(fixed.stdout, new RegExp(`^success\\.publish:workbook\\s+${WEEK}\\s+succeeded`, 'm'));
     assert.ok(existsSync(join(environment.dir, 'scorecards', 'success.xlsx')));
   });
 

@@ -94,7 +94,14 @@ describe('ls: the nodes a selection matches, from the declarations alone', () =>
 
   test('--resource-type keeps those kinds (repeatable); the warehouse is never opened', async () => {
     const sources = await ls('--resource-type', 'table', '--resource-type', 'sheet');
-    assert.deepEqual(sources.stdout.trim().split('\n'), ['sheet:cs_weekly_report', 'table:stg_forms.offboarding_submissions', 'table:stg_hubspot.agreements']);
+    assert.deepEqual(sources.stdout.trim().split('\n'), [
+      'sheet:cs_weekly_report',
+      'table:stg_ats.applications',
+      'table:stg_ats.positions',
+      'table:stg_forms.offboarding_submissions',
+      'table:stg_hubspot.agreements',
+      'table:stg_webhooks.form_submissions',
+    ]);
     const kpis = await ls('--resource-type', 'kpi', '--target', 'success.publish', '--exclude', 'success.kpi16');
     assert.deepEqual(kpis.stdout.trim().split('\n'), ['success.kpi05', 'success.kpi06', 'success.kpi32']);
     assert.equal((await ls('--resource-type', 'view')).code, 2);

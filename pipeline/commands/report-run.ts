@@ -1,8 +1,7 @@
 import { notifyRun } from '../engine/notify.ts';
 import { logFileOf } from '../engine/run-log.ts';
 import type { RunEventListener, RunFinishedEvent } from '../engine/run-events.ts';
-import { STOP_EXIT_CODES, onStopRequest } from '../engine/stop-requests.ts';
-import type { StopReason } from '../engine/stop-requests.ts';
+import { STOP_EXIT_CODES, gracefulStop } from '../engine/stop-requests.ts';
 import { EXIT } from '../exit-codes.ts';
 import { newRunId } from '../ledger.ts';
 import { createLogger } from '../log.ts';
@@ -19,9 +18,6 @@ export interface OutputFlags {
   /** Only the summary and errors. */
   quiet?: boolean;
 }
-
-/** After a stop request, running tasks get this long to finish before they are cancelled. */
-const STOP_GRACE_MS = 30_000;
 
 type SupervisedOptions = Omit<RunOptions, 'log' | 'signal' | 'stop' | 'runId' | 'onEvent' | 'logFile' | 'project'>;
 
@@ -67,23 +63,10 @@ export async function runAndReport(options: SupervisedOptions, flags: OutputFlag
   const view: ProgressView = flags.json ? jsonView() : flags.quiet ? quietView() : process.stderr.isTTY ? liveView() : quietView();
   const consoleLevel = flags.quiet ? 'error' : view.console ? 'warn' : undefined;
   let logger: Logger | undefined;
-  const stop = new AbortController();
-  const cancel = new AbortController();
-  let stoppedBy: StopReason | undefined;
-  const stopRequested = (reason: StopReason) => {
-    if (!stop.signal.aborted) {
-      stoppedBy = reason;
-      logger?.warn(`interrupted (${reason}): finishing the running tasks, starting no more (again to cancel them)`);
-      stop.abort();
-      setTimeout(() => cancel.abort(new Error(`${reason}: cancelled after ${STOP_GRACE_MS / 1000} s`)), STOP_GRACE_MS).unref();
-    } else {
-      cancel.abort(new Error(reason));
-    }
-  };
-  const dispose = onStopRequest(stopRequested);
+  const stopping = gracefulStop((reason) => logger?.warn(`interrupted (${reason}): finishing the running tasks, starting no more (again to cancel them)`));
   try {
     const outcome = await superviseRun(
-      { ...options, stop: stop.signal, signal: cancel.signal },
+      { ...options, stop: stopping.stop, signal: stopping.cancel },
       {
         log: (file) => (logger = createLogger({ file, ...(consoleLevel ? { level: consoleLevel } : {}), ...(view.console ? { console: view.console } : {}) })),
         onEvent: view.onEvent,
@@ -92,12 +75,19 @@ export async function runAndReport(options: SupervisedOptions, flags: OutputFlag
     view.close();
     if (outcome.retried && outcome.tasks.order === 0) {
       process.stdout.write(`run ${outcome.retried.run_id} (${outcome.retried.status}) has nothing failed, blocked or abandoned to retry\n`);
-      return;
+    } else {
+      if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results)}\n`);
+      const stoppedBy = stopping.reason();
+      process.exitCode = stoppedBy ? STOP_EXIT_CODES[stoppedBy] : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
     }
-    if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results)}\n`);
-    process.exitCode = stoppedBy ? STOP_EXIT_CODES[stoppedBy] : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+  } catch (error) {
+    // Stopped while waiting for another run to release the warehouse: nothing ran, nothing to record.
+    const stoppedBy = stopping.reason();
+    if (stoppedBy === undefined || (error as Error).name !== 'AbortError') throw error;
+    logger?.warn(`stopped (${stoppedBy}) while waiting for the warehouse: nothing ran`);
+    process.exitCode = STOP_EXIT_CODES[stoppedBy];
   } finally {
     view.close();
-    dispose();
+    stopping.dispose();
   }
 }

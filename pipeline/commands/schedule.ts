@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { currentInstant, lastCompletedWeek } from '../dates.ts';
 import { createLogger } from '../log.ts';
-import { STOP_EXIT_CODES, onStopRequest } from '../engine/stop-requests.ts';
-import type { StopReason } from '../engine/stop-requests.ts';
+import { STOP_EXIT_CODES, gracefulStop } from '../engine/stop-requests.ts';
 import { LockHeldError } from '../engine/warehouse-lock.ts';
 import { withTargets } from '../run.ts';
 import { nextFireTimes, runScheduler } from '../schedule.ts';
@@ -23,26 +22,20 @@ export async function scheduleCommand(flags: { config?: string; list?: number })
     return;
   }
   const log = createLogger();
-  const stop = new AbortController();
-  let stoppedBy: StopReason = 'SIGINT';
-  const dispose = onStopRequest((reason) => {
-    log.warn(`${reason}: stopping the scheduler after the current run`);
-    stoppedBy = reason;
-    stop.abort();
-  });
+  const stopping = gracefulStop((reason) => log.warn(`${reason}: stopping the scheduler after the current run (again to cancel its running tasks)`));
   try {
     await runScheduler({
       entries,
       timeZone: config.timeZone,
       log,
-      signal: stop.signal,
+      signal: stopping.stop,
       now: currentInstant,
       sleep: (ms, signal) => sleep(ms, undefined, { signal }),
       run: async (entry, firedAt) => {
         const week = lastCompletedWeek(firedAt, config.timeZone, config.weekCutoff);
         try {
           const outcome = await superviseRun(
-            { config, select: entry.select, exclude: entry.exclude, weeks: [week], concurrency: config.concurrency, command: `schedule ${entry.name}`, stop: stop.signal },
+            { config, select: entry.select, exclude: entry.exclude, weeks: [week], concurrency: config.concurrency, command: `schedule ${entry.name}`, stop: stopping.stop, signal: stopping.cancel },
             { log: (file) => createLogger({ file }) },
           );
           log.info({ schedule: entry.name, run: outcome.runId, week: week.id, status: outcome.status }, `scheduled run ${entry.name} ${outcome.status}`);
@@ -54,7 +47,7 @@ export async function scheduleCommand(flags: { config?: string; list?: number })
       },
     });
   } finally {
-    dispose();
+    stopping.dispose();
   }
-  process.exitCode = STOP_EXIT_CODES[stoppedBy];
+  process.exitCode = STOP_EXIT_CODES[stopping.reason() ?? 'SIGINT'];
 }

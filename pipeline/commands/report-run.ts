@@ -21,18 +21,22 @@ export interface OutputFlags {
 
 type SupervisedOptions = Omit<RunOptions, 'log' | 'signal' | 'stop' | 'runId' | 'onEvent' | 'logFile' | 'project'>;
 
+/** A supervised run's outcome; `logFailure` when its log file could not be written (a full disk). */
+export type SupervisedOutcome = RunOutcome & { readonly logFailure?: Error };
+
 /**
  * A run with its own log file and alert: the one piece `run`, `retry` and each scheduled fire
  * share. `onEvent` sees every event; the webhook is told once the run has finished.
  */
 export async function superviseRun(
   options: SupervisedOptions & { readonly stop?: AbortSignal; readonly signal?: AbortSignal },
-  console: { readonly log: (file: string) => Logger; readonly onEvent?: RunEventListener },
-): Promise<RunOutcome> {
+  console: { readonly log: (file: string, onFileError: (error: Error) => void) => Logger; readonly onEvent?: RunEventListener },
+): Promise<SupervisedOutcome> {
   const project = await validateSelection(options);
   const runId = newRunId();
   const logFile = logFileOf(options.config, runId);
-  const log = console.log(logFile);
+  let logFailure: Error | undefined;
+  const log = console.log(logFile, (error) => (logFailure = error));
   const runLog = log.child({ run: runId });
   const taskLines = linesView(runLog);
   let finished: RunFinishedEvent | undefined;
@@ -49,7 +53,7 @@ export async function superviseRun(
     },
   });
   if (finished) await notifyRun(options.config.notify, { ...finished, command: options.command }, runLog);
-  return outcome;
+  return { ...outcome, ...(logFailure ? { logFailure } : {}) };
 }
 
 /**
@@ -57,7 +61,8 @@ export async function superviseRun(
  * JSON events with `--json`), the summary, and the exit code. The first stop request (Ctrl-C,
  * SIGTERM, SIGHUP, or pnpm going away) starts nothing more and lets running tasks finish,
  * for at most STOP_GRACE_MS, so the ledger stays consistent and `retry` picks up the rest; a
- * second one cancels the running tasks at once.
+ * second one cancels the running tasks at once. A log file that could not be written fails
+ * the command after the summary.
  */
 export async function runAndReport(options: SupervisedOptions, flags: OutputFlags = {}): Promise<void> {
   const view: ProgressView = flags.json ? jsonView() : flags.quiet ? quietView() : process.stderr.isTTY ? liveView() : quietView();
@@ -68,7 +73,8 @@ export async function runAndReport(options: SupervisedOptions, flags: OutputFlag
     const outcome = await superviseRun(
       { ...options, stop: stopping.stop, signal: stopping.cancel },
       {
-        log: (file) => (logger = createLogger({ file, ...(consoleLevel ? { level: consoleLevel } : {}), ...(view.console ? { console: view.console } : {}) })),
+        log: (file, onFileError) =>
+          (logger = createLogger({ file, onFileError, ...(consoleLevel ? { level: consoleLevel } : {}), ...(view.console ? { console: view.console } : {}) })),
         onEvent: view.onEvent,
       },
     );
@@ -80,6 +86,7 @@ export async function runAndReport(options: SupervisedOptions, flags: OutputFlag
       const stoppedBy = stopping.reason();
       process.exitCode = stoppedBy ? STOP_EXIT_CODES[stoppedBy] : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
     }
+    if (outcome.logFailure) throw outcome.logFailure;
   } catch (error) {
     // Stopped while waiting for another run to release the warehouse: nothing ran, nothing to record.
     const stoppedBy = stopping.reason();

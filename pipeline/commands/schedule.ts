@@ -36,9 +36,10 @@ export async function scheduleCommand(flags: { config?: string; list?: number })
         try {
           const outcome = await superviseRun(
             { config, select: entry.select, exclude: entry.exclude, weeks: [week], concurrency: config.concurrency, command: `schedule ${entry.name}`, stop: stopping.stop, signal: stopping.cancel },
-            { log: (file) => createLogger({ file }) },
+            { log: (file, onFileError) => createLogger({ file, onFileError }) },
           );
           log.info({ schedule: entry.name, run: outcome.runId, week: week.id, status: outcome.status }, `scheduled run ${entry.name} ${outcome.status}`);
+          if (outcome.logFailure) log.error({ schedule: entry.name, run: outcome.runId }, `scheduled run ${entry.name}: ${outcome.logFailure.message}`);
         } catch (error) {
           // Another run holds the warehouse: this fire is skipped, never queued; freshness makes the next one catch up.
           if (!(error instanceof LockHeldError)) throw error;

@@ -353,7 +353,7 @@ describe('interrupting a run', () => {
       });
       const { code, stdout, stderr } = await done;
       assert.equal(code, 130, stderr);
-      assert.match(stderr, /interrupted: finishing the running tasks/);
+      assert.match(stderr, /interrupted \(SIGINT\): finishing the running tasks/);
       assert.match(stdout, /^demo\.kpi01\s+2026-W10\s+succeeded\s+1/m);
       assert.match(stdout, /^demo\.kpi02\s+2026-W10\s+blocked\s+blocked by interrupted/m);
 

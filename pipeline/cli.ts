@@ -5,6 +5,7 @@
  * Maps the outcome to an exit code (see exit-codes.ts).
  */
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, INVALID_CODES } from './exit-codes.ts';
 import { scrubSecrets } from './secrets.ts';
@@ -38,6 +39,7 @@ const VERSION_REQUESTED = 'kpi.version';
 function buildCli(): Command {
   const program = new Command('kpi')
     .description('KPI Factory: weekly KPIs as a dependency graph, stored in the warehouse, published as scorecards')
+    .option('--debug', 'on an error, print its stack trace and causes')
     .exitOverride()
     .showHelpAfterError();
 
@@ -166,8 +168,9 @@ function buildCli(): Command {
 /** Runs the CLI and returns the exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[]): Promise<number> {
   process.exitCode = undefined;
+  const program = buildCli();
   try {
-    await buildCli().parseAsync(argv, { from: 'user' });
+    await program.parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? EXIT.ok);
   } catch (error) {
     if (error instanceof CommanderError && error.code === VERSION_REQUESTED) {
@@ -175,17 +178,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return EXIT.ok;
     }
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    // One line a person can act on; the stack and causes only for whoever debugs the engine.
+    const debug = program.opts<{ debug?: boolean }>().debug === true;
+    process.stderr.write(`error: ${scrubSecrets(debug ? inspect(error) : ((error as Error).message ?? String(error)))}\n`);
     const code = (error as { code?: unknown }).code;
-    const say = (text: string) => process.stderr.write(`error: ${scrubSecrets(text)}\n`);
-    if (code === 'locked') {
-      say((error as Error).message);
-      return EXIT.locked;
-    }
-    if (typeof code === 'string' && INVALID_CODES.has(code)) {
-      say((error as Error).message);
-      return EXIT.invalid;
-    }
-    say((error as Error).stack ?? String(error));
+    if (code === 'locked') return EXIT.locked;
+    if (typeof code === 'string' && INVALID_CODES.has(code)) return EXIT.invalid;
     return EXIT.failed;
   }
 }

@@ -40,3 +40,10 @@ export class RefusedError extends Error {
     this.name = 'RefusedError';
   }
 }
+
+/** A file that could not be written, said plainly: a full disk names the path and the lack of space. */
+export function writeFailure(path: string, error: unknown): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : coerceError(error).message;
+  return new Error(`${reason} writing ${path}`, { cause: error });
+}

@@ -48,7 +48,10 @@ export function newRunId(now: Temporal.Instant = Temporal.Now.instant()): string
 /** Planned tasks are inserted this many to a statement (PostgreSQL takes at most 65,535 parameters). */
 const PENDING_BATCH = 2000;
 
-/** Records a run as `running`, with every task it plans `pending`, in one transaction. */
+/**
+ * Records a run as `running`, with every task it plans `pending`, in one transaction; again
+ * after a lost connection, it adds nothing twice.
+ */
 export async function startRun(db: Db, run: RunRecord, tasks: readonly { taskId: string; nodeId: string; week?: string }[]): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx
@@ -63,11 +66,13 @@ export async function startRun(db: Db, run: RunRecord, tasks: readonly { taskId:
         status: 'running',
         started_at: Temporal.Now.instant().toString(),
       })
+      .onConflict((conflict) => conflict.column('run_id').doNothing())
       .execute();
     for (let start = 0; start < tasks.length; start += PENDING_BATCH) {
       await trx
         .insertInto('kpi_ledger.node_runs')
         .values(tasks.slice(start, start + PENDING_BATCH).map((task) => ({ run_id: run.runId, task_id: task.taskId, node_id: task.nodeId, iso_week: task.week ?? null, status: 'pending' })))
+        .onConflict((conflict) => conflict.columns(['run_id', 'task_id']).doNothing())
         .execute();
     }
   });

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger as PinoLogger, StreamEntry } from 'pino';
 import pretty from 'pino-pretty';
+import { writeFailure } from './errors.ts';
 import { scrubSecrets } from './secrets.ts';
 
 export type Logger = PinoLogger;
@@ -25,6 +26,8 @@ export interface LoggerOptions {
   readonly console?: LineSink;
   /** Also write every line at `info` and above, as JSON, to this file (the run's log). */
   readonly file?: string;
+  /** Told once when `file` cannot be written (a full disk): logging goes on to the console. */
+  readonly onFileError?: (error: Error) => void;
 }
 
 /** Keys whose values never reach a log line, at any depth pino can address. */
@@ -67,8 +70,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     : scrubbing(console);
   const streams: StreamEntry[] = level === 'silent' ? [] : [{ level: level as pino.Level, stream: consoleStream }];
   if (options.file) {
-    mkdirSync(dirname(options.file), { recursive: true });
-    streams.push({ level: 'info', stream: scrubbing(pino.destination({ dest: options.file, sync: true })) });
+    const file = options.file;
+    let destination: ReturnType<typeof pino.destination>;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      destination = pino.destination({ dest: file, sync: true });
+    } catch (error) {
+      throw writeFailure(file, error);
+    }
+    let told = false;
+    destination.on('error', (error: Error) => {
+      if (told) return;
+      told = true;
+      options.onFileError?.(writeFailure(file, error));
+    });
+    streams.push({ level: 'info', stream: scrubbing(destination) });
   }
   if (streams.length === 0) return pino({ level: 'silent' });
   const lowest = options.file && level !== 'debug' ? 'info' : level;

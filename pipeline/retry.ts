@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cancelledBy } from './connectors/warehouse/cancellation.ts';
+import type { Logger } from './log.ts';
 
 export interface RetryPolicy {
   readonly attempts: number;
@@ -13,6 +15,8 @@ export interface RetryOptions extends RetryPolicy {
   readonly signal?: AbortSignal;
   /** How to wait; tests pass one that only records the delay. */
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** No retry starts later than this after the first attempt: a deadline, whatever the attempts left. */
+  readonly withinMs?: number;
 }
 
 /**
@@ -32,12 +36,14 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: numbe
  */
 export async function withRetry<T>(work: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const wait = options.sleep ?? ((ms, signal) => sleep(ms, undefined, signal ? { signal } : {}));
+  const started = performance.now();
   for (let attempt = 1; ; attempt++) {
     try {
       return await work(attempt);
     } catch (error) {
-      if (attempt >= options.attempts || !options.isRetryable(error)) throw error;
+      if (attempt >= options.attempts || !options.isRetryable(error) || options.signal?.aborted) throw error;
       const delayMs = Math.min(options.maxDelayMs, Math.max(backoffDelay(options, attempt), retryAfterMs(error) ?? 0));
+      if (options.withinMs !== undefined && performance.now() - started + delayMs > options.withinMs) throw error;
       options.onRetry?.(error, attempt, delayMs);
       await wait(delayMs, options.signal);
     }
@@ -60,6 +66,8 @@ const TRANSIENT_CODES = new Set([
   'ECONNREFUSED',
   'ETIMEDOUT',
   'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
   'EAI_AGAIN',
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
@@ -72,6 +80,8 @@ const TRANSIENT_CODES = new Set([
 ]);
 /** PostgreSQL's connection exceptions (SQLSTATE class 08). */
 const CONNECTION_EXCEPTION = /^08[0-9A-Z]{3}$/;
+/** pg's own errors for a connection that broke or could not be made in time: they carry no code. */
+const LOST_CONNECTION = /^(Connection terminated unexpectedly|Client has encountered a connection error and is not queryable|timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/;
 
 /** 429 and 5xx answers, connections that broke on the way, and database errors worth a second try. */
 export function isTransient(error: unknown): boolean {
@@ -82,7 +92,7 @@ export function isTransient(error: unknown): boolean {
   for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     if (code !== undefined && (TRANSIENT_CODES.has(code) || CONNECTION_EXCEPTION.test(code))) return true;
-    if (cause.name === 'TimeoutError' || cause.message === 'fetch failed') return true;
+    if (cause.name === 'TimeoutError' || cause.message === 'fetch failed' || LOST_CONNECTION.test(cause.message)) return true;
   }
   return false;
 }
@@ -98,6 +108,26 @@ export function httpStatusOf(error: unknown): number | undefined {
   return undefined;
 }
 
+/** How long a warehouse that went away (a restart, a failover, terminated connections) is waited for. */
+export const WAREHOUSE_PATIENCE_MS = 30_000;
+
+/**
+ * Runs `work`, retrying it on a new connection while the warehouse is away, for up to
+ * WAREHOUSE_PATIENCE_MS: delays from half a second to five, so a restart or a failover is
+ * ridden out. Only transient failures are retried (see isTransient).
+ */
+export function withWarehouseRetry<T>(work: () => Promise<T>, options: { readonly log: Logger; readonly what: string; readonly signal?: AbortSignal }): Promise<T> {
+  return withRetry(work, {
+    attempts: Number.POSITIVE_INFINITY,
+    baseDelayMs: 500,
+    maxDelayMs: 5000,
+    withinMs: WAREHOUSE_PATIENCE_MS,
+    isRetryable: isTransient,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onRetry: (error, attempt, delayMs) => options.log.warn({ attempt, delayMs }, `${options.what}: the warehouse connection failed (${(error as Error).message}); retrying in ${(delayMs / 1000).toFixed(1)} s`),
+  });
+}
+
 /** A task ran past its time limit. */
 export class TimeoutError extends Error {
   readonly code = 'timeout';
@@ -105,18 +135,21 @@ export class TimeoutError extends Error {
 
 /**
  * Runs `work` with a signal that aborts at `ms` or with `parent`, and rejects at that moment
- * even if `work` ignores the signal: a hung query or API call cannot hold the run.
+ * even if `work` ignores the signal: a hung query or API call cannot hold the run. The
+ * warehouse queries `work` started are cancelled on the server at that moment too.
  */
-export function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, parent: AbortSignal): Promise<T> {
+export function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, parent?: AbortSignal, what?: string): Promise<T> {
+  const started = performance.now();
   const timeout = AbortSignal.timeout(ms);
-  const signal = AbortSignal.any([parent, timeout]);
+  const signal = parent ? AbortSignal.any([parent, timeout]) : timeout;
+  const timedOut = () => new TimeoutError(`${what ? `${what} ` : ''}timed out after ${ms / 1000} s (tasks.timeoutSeconds)`);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () =>
-      reject(timeout.aborted ? new TimeoutError(`timed out after ${ms / 1000} s (tasks.timeoutSeconds)`) : (signal.reason as Error));
+    const onAbort = () => reject(timeout.aborted ? timedOut() : (signal.reason as Error));
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    work(signal)
-      .then(resolve, reject)
+    cancelledBy(signal, () => work(signal))
+      // PGlite's queries hold this thread, timers too: one that ran past the limit fails all the same.
+      .then((value) => (performance.now() - started > ms ? reject(timedOut()) : resolve(value)), reject)
       .finally(() => signal.removeEventListener('abort', onAbort));
   });
 }

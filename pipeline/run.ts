@@ -31,6 +31,7 @@ import type { Logger } from './log.ts';
 import { defaultScorecardName, loadProject, publishOf } from './project.ts';
 import type { Project } from './project.ts';
 import { selectFrom } from './selection.ts';
+import { withTimeout, withWarehouseRetry } from './retry.ts';
 import { Sources } from './sources.ts';
 import { TaskRunner } from './task-runner.ts';
 import type { TaskValue } from './task-runner.ts';
@@ -106,6 +107,8 @@ export interface Session {
   readonly sources: Sources;
   readonly freshness: Freshness;
   readonly connectors: Connectors;
+  /** The session's own work on the warehouse, limited and retried (see WarehouseStep). */
+  readonly step: WarehouseStep;
   close(): Promise<void>;
 }
 
@@ -114,6 +117,18 @@ function resolveSelection(project: Project, options: Selection): { selected: Set
   const selected = selectFrom(project, options);
   const forced = options.force === true ? selected : Array.isArray(options.force) ? selectNodes(project.graph, options.force) : new Set<string>();
   return { selected, forced };
+}
+
+/**
+ * The run's own work on the warehouse outside its tasks (planning reads, ledger writes): under
+ * the task time limit like everything a run does, and retried on a new connection when the
+ * warehouse goes away for a moment. Stops retrying once `lost` aborts.
+ */
+export type WarehouseStep = <T>(what: string, work: () => Promise<T>) => Promise<T>;
+
+function warehouseSteps(config: Config, log: Logger, lost?: AbortSignal): WarehouseStep {
+  const limitMs = config.tasks.timeoutSeconds * 1000;
+  return (what, work) => withWarehouseRetry(() => withTimeout(work, limitMs, lost, what), { log, what, ...(lost ? { signal: lost } : {}) });
 }
 
 /**
@@ -128,16 +143,20 @@ async function openSession(
   const { selected, forced } = resolveSelection(project, options);
   const connectors = await createConnectors(options.config, options.log, options.env);
   const warehouse = await openWarehouse(options.config, options.log);
+  const step = warehouseSteps(options.config, options.log, warehouse.lost);
   try {
-    const { retry } = (await beforePlanning?.(warehouse)) ?? {};
+    const { retry, stored } = await step('reading what the warehouse holds', async () => {
+      const { retry } = (await beforePlanning?.(warehouse)) ?? {};
+      const stored = new Set<string>();
+      for (const domain of project.domains) {
+        await ensureScorecardTable(warehouse.db, domain);
+        for (const key of await storedWeeks(warehouse.db, domain)) stored.add(`${domain}:${key}`);
+      }
+      return { retry, stored };
+    });
     const only = retry ?? options.only;
     // Asked for explicitly: what failed or was blocked runs even if nothing changed since.
     for (const task of retry ?? []) forced.add(task.nodeId);
-    const stored = new Set<string>();
-    for (const domain of project.domains) {
-      await ensureScorecardTable(warehouse.db, domain);
-      for (const key of await storedWeeks(warehouse.db, domain)) stored.add(`${domain}:${key}`);
-    }
     const isStored = (nodeId: string, week: IsoWeek) => {
       const node = project.graph.getNodeAttributes(nodeId);
       return node.kind === 'kpi' && stored.has(`${node.declaration.domain}:${kpiNumberLabel(node.declaration.number)}@${week.id}`);
@@ -161,13 +180,13 @@ async function openSession(
       code: project.code,
       db: warehouse.db,
       sources,
-      history: await loadHistory(warehouse.db, tasks.nodes()),
+      history: await step('reading the ledger', () => loadHistory(warehouse.db, tasks.nodes())),
       isStored,
       isForced: (task: Task) => (forced.has(task.node.id) ? (retry ? 'retry' : 'forced') : undefined),
       destinationOf: (domain, destination) => connectors.sinkFor(domain, destination).destination(domain),
       timeZone: options.config.timeZone,
     });
-    return { project, warehouse, tasks, sources, freshness, connectors, close: () => warehouse.close() };
+    return { project, warehouse, tasks, sources, freshness, connectors, step, close: () => warehouse.close() };
   } catch (error) {
     await warehouse.close();
     throw error;
@@ -201,7 +220,8 @@ export async function explainPlan(options: SessionOptions): Promise<{ project: P
   return holdingWarehouse(options.config, { purpose: 'read', log: options.log }, async () => {
     const session = await openSession(options, project);
     try {
-      return { project, tasks: session.tasks, predictions: await predictFreshness(session.tasks, session.freshness) };
+      const predictions = await withTimeout(() => predictFreshness(session.tasks, session.freshness), options.config.tasks.timeoutSeconds * 1000, undefined, 'assessing freshness');
+      return { project, tasks: session.tasks, predictions };
     } finally {
       await session.close();
     }
@@ -226,13 +246,14 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
     ...(options.stop ? { signal: options.stop } : {}),
   });
   try {
-    return await runHoldingLock(runId, { ...options, log }, project);
+    return await runHoldingLock(runId, { ...options, log }, project, lock.lost);
   } finally {
     await lock.release();
   }
 }
 
-async function runHoldingLock(runId: string, options: RunOptions, project: Project): Promise<RunOutcome> {
+/** `lockLost` aborts when the warehouse lock was lost for good: like a lost warehouse, it ends the run. */
+async function runHoldingLock(runId: string, options: RunOptions, project: Project, lockLost: AbortSignal): Promise<RunOutcome> {
   const { log } = options;
   let retried: RetriedRun | undefined;
   const session = await openSession(options, project, async (warehouse) => {
@@ -251,7 +272,9 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
     await session.close();
     return { runId, status: 'succeeded', tasks: session.tasks, results: [], restatements: [], project, retried };
   }
-  const { warehouse, tasks } = session;
+  const { warehouse, tasks, step } = session;
+  // Either gone for good: nothing more can be recorded, so the run ends at once (the next run records it abandoned).
+  const lost = AbortSignal.any([warehouse.lost, lockLost]);
   const runner = new TaskRunner({
     config: options.config,
     graph: project.graph,
@@ -263,14 +286,17 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
   });
   try {
     const printDate = localTimestamp(currentInstant(), options.config.timeZone);
-    await startRun(warehouse.db, {
+    const weeks = weeksOf(tasks);
+    const run = {
       runId,
       command: options.command,
       selection: [...options.select, ...options.exclude.map((selector) => `--exclude ${selector}`)].join(' ') || '*',
-      weeks: weeksOf(tasks).join(','),
+      weeks: weeks.join(','),
       concurrency: options.concurrency,
       codeVersion: await codeVersion(options.config.paths.root),
-    }, tasks.mapNodes((id, task) => ({ taskId: id, nodeId: task.node.id, ...(task.week ? { week: task.week.id } : {}) })));
+    };
+    const planned = tasks.mapNodes((id, task) => ({ taskId: id, nodeId: task.node.id, ...(task.week ? { week: task.week.id } : {}) }));
+    await step('recording the run', () => startRun(warehouse.db, run, planned));
     log.info({ tasks: tasks.order, warehouse: warehouse.location }, `run ${runId}: ${counted(tasks.order, 'task')}`);
     const emit: RunEventListener = options.onEvent ?? (() => undefined);
     const started = performance.now();
@@ -279,7 +305,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       runId,
       command: options.command,
       tasks: tasks.order,
-      weeks: weeksOf(tasks),
+      weeks,
       ...(options.logFile ? { logFile: options.logFile } : {}),
       at: now(),
     });
@@ -290,12 +316,14 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       project,
       runId,
       printDate,
-      published: await lastPublishedValues(warehouse.db, weeksOf(tasks)),
+      step,
+      published: await step('reading what was published', () => lastPublishedValues(warehouse.db, weeks)),
       onRestated: (restatement) => {
         restatements.push(restatement);
         emit({ event: 'value restated', ...restatement, display: restatedLine(project, restatement), at: now() });
       },
-      attemptsOf: (taskId) => runner.attemptsOf(taskId) });
+      attemptsOf: (taskId) => runner.attemptsOf(taskId),
+    });
     const told = new Set<string>();
     const tell = (result: TaskResult<TaskValue>) => {
       told.add(result.task.id);
@@ -304,8 +332,8 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
     const results = await execute<TaskValue>(tasks, {
       concurrency: options.concurrency,
       poolsOf: (task) => session.connectors.poolsOf(task),
-      ...(options.stop ? { stop: options.stop } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      stop: AbortSignal.any([lost, ...(options.stop ? [options.stop] : [])]),
+      signal: AbortSignal.any([lost, ...(options.signal ? [options.signal] : [])]),
       started: (task) => emit({ event: 'task started', runId, task: task.id, node: task.node.id, week: task.week?.id ?? null, at: now() }),
       run: (task, signal) => runner.run(task, signal),
       checkFailed: (value) => value.kind === 'kpi' && blockingFailure(value.checks),
@@ -314,11 +342,12 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
         tell(result);
       },
     });
+    lost.throwIfAborted();
     await ledger.recordUnsettled(results.values());
     for (const result of results.values()) if (!told.has(result.task.id)) tell(result);
     const status = [...results.values()].every((result) => result.status === 'succeeded') ? 'succeeded' : 'failed';
     const interrupted = options.stop?.aborted === true || options.signal?.aborted === true;
-    await finishRun(warehouse.db, runId, interrupted ? 'interrupted' : status);
+    await step('recording the end of the run', () => finishRun(warehouse.db, runId, interrupted ? 'interrupted' : status));
     emit({
       event: 'run finished',
       runId,
@@ -344,6 +373,7 @@ interface RecorderContext {
   /** The last published value of each KPI-week the run may compute: a change to one is a restatement. */
   readonly published: ReadonlyMap<string, PublishedValue>;
   onRestated(restatement: Restatement): void;
+  readonly step: WarehouseStep;
   attemptsOf(taskId: string): number;
 }
 
@@ -352,7 +382,7 @@ interface RecorderContext {
  * entry in one transaction, so that both land or neither does.
  */
 function runRecorder(context: RecorderContext) {
-  const { warehouse, project, runId, printDate } = context;
+  const { warehouse, project, runId, printDate, step } = context;
   const settled = new Set<string>();
   const baseOf = (result: TaskResult<TaskValue>): NodeRunRecord => ({
     runId,
@@ -366,17 +396,20 @@ function runRecorder(context: RecorderContext) {
     ...(result.durationMs !== undefined ? { durationMs: result.durationMs } : {}),
   });
   const blocked = (result: TaskResult<TaskValue>): NodeRunRecord => ({ ...baseOf(result), status: 'blocked', error: `blocked by ${result.blockedBy}` });
+  // Each write is whole and idempotent, so a retry after a lost connection never duplicates.
+  const record = (result: TaskResult<TaskValue>, work: () => Promise<void>) => step(`recording ${result.task.id}`, work);
+  const recordNodeRunOf = (result: TaskResult<TaskValue>, run: NodeRunRecord) => record(result, () => recordNodeRun(warehouse.db, run));
 
   return {
     async settle(result: TaskResult<TaskValue>): Promise<void> {
       const { task, value } = result;
       settled.add(task.id);
       const base = baseOf(result);
-      if (result.status === 'blocked') return recordNodeRun(warehouse.db, blocked(result));
+      if (result.status === 'blocked') return recordNodeRunOf(result, blocked(result));
       if (result.status === 'failed') {
-        return recordNodeRun(warehouse.db, { ...base, status: 'failed', error: result.error?.message ?? 'failed' });
+        return recordNodeRunOf(result, { ...base, status: 'failed', error: result.error?.message ?? 'failed' });
       }
-      if (value === undefined || value.kind === 'source') return recordNodeRun(warehouse.db, base);
+      if (value === undefined || value.kind === 'source') return recordNodeRunOf(result, base);
       const checks = value.kind === 'kpi' ? value.checks : undefined;
       const ran: NodeRunRecord = {
         ...base,
@@ -387,12 +420,14 @@ function runRecorder(context: RecorderContext) {
         ...(result.status === 'check failed' ? { error: checkFailure(checks) } : {}),
       };
       if (value.kind === 'publish') {
-        return warehouse.db.transaction().execute(async (trx) => {
-          await recordNodeRun(trx, ran);
-          await recordPublished(trx, runId, value.published ?? []);
-        });
+        return record(result, () =>
+          warehouse.db.transaction().execute(async (trx) => {
+            await recordNodeRun(trx, ran);
+            await recordPublished(trx, runId, value.published ?? []);
+          }),
+        );
       }
-      if (value.fresh || task.node.kind !== 'kpi' || !task.week) return recordNodeRun(warehouse.db, { ...ran, value: value.value });
+      if (value.fresh || task.node.kind !== 'kpi' || !task.week) return recordNodeRunOf(result, { ...ran, value: value.value });
       const { declaration } = task.node;
       const week = task.week;
       const published = context.published.get(`${task.node.id}@${week.id}`);
@@ -400,29 +435,31 @@ function runRecorder(context: RecorderContext) {
         published && !sameValue(published.value, value.value)
           ? { nodeId: task.node.id, week: week.id, previous: published.value, value: value.value, publishedAt: published.publishedAt, runId, restatedAt: Temporal.Now.instant().toString() }
           : undefined;
-      await warehouse.db.transaction().execute(async (trx) => {
-        await upsertScorecardValue(trx, {
-          domain: declaration.domain,
-          scorecardName: publishOf(project.graph, declaration.domain)?.scorecard ?? defaultScorecardName(declaration.domain),
-          kpiNumber: declaration.number,
-          name: declaration.name,
-          details: declaration.details ?? '',
-          week,
-          value: value.value,
-          printDate,
-          runId,
-        });
-        await upsertValueStatus(trx, { domain: declaration.domain, kpiNumber: declaration.number, week, value: value.value, target: declaration.target, runId });
-        await recordNodeRun(trx, { ...ran, value: value.value });
-        if (restatement) await recordRestatement(trx, restatement);
-      });
+      await record(result, () =>
+        warehouse.db.transaction().execute(async (trx) => {
+          await upsertScorecardValue(trx, {
+            domain: declaration.domain,
+            scorecardName: publishOf(project.graph, declaration.domain)?.scorecard ?? defaultScorecardName(declaration.domain),
+            kpiNumber: declaration.number,
+            name: declaration.name,
+            details: declaration.details ?? '',
+            week,
+            value: value.value,
+            printDate,
+            runId,
+          });
+          await upsertValueStatus(trx, { domain: declaration.domain, kpiNumber: declaration.number, week, value: value.value, target: declaration.target, runId });
+          await recordNodeRun(trx, { ...ran, value: value.value });
+          if (restatement) await recordRestatement(trx, restatement);
+        }),
+      );
       if (restatement) context.onRestated(restatement);
     },
 
     /** Descendants of a failed or interrupted task never reach `settle`: record them too. */
     async recordUnsettled(results: Iterable<TaskResult<TaskValue>>): Promise<void> {
       for (const result of results) {
-        if (result.status === 'blocked' && !settled.has(result.task.id)) await recordNodeRun(warehouse.db, blocked(result));
+        if (result.status === 'blocked' && !settled.has(result.task.id)) await recordNodeRunOf(result, blocked(result));
       }
     },
   };

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { notifyRun } from '../engine/notify.ts';
 import { logFileOf } from '../engine/run-log.ts';
 import type { RunEventListener, RunFinishedEvent } from '../engine/run-events.ts';
-import { STOP_EXIT_CODES, onStopRequest } from '../engine/stop-requests.ts';
-import type { StopReason } from '../engine/stop-requests.ts';
+import { STOP_EXIT_CODES, gracefulStop } from '../engine/stop-requests.ts';
 import { EXIT } from '../exit-codes.ts';
 import { newRunId } from '../ledger.ts';
 import { createLogger } from '../log.ts';
@@ -31,10 +30,10 @@ function whereToLook(config: Config): string {
   return `scorecards: ${displayPath(join(config.paths.scorecards, '*.xlsx'))}; ${site}`;
 }
 
-/** After a stop request, running tasks get this long to finish before they are cancelled. */
-const STOP_GRACE_MS = 30_000;
-
 type SupervisedOptions = Omit<RunOptions, 'log' | 'signal' | 'stop' | 'runId' | 'onEvent' | 'logFile' | 'project'>;
+
+/** A supervised run's outcome; `logFailure` when its log file could not be written (a full disk). */
+export type SupervisedOutcome = RunOutcome & { readonly logFailure?: Error };
 
 /**
  * A run with its own log file and alert: the one piece `run`, `retry` and each scheduled fire
@@ -42,12 +41,13 @@ type SupervisedOptions = Omit<RunOptions, 'log' | 'signal' | 'stop' | 'runId' | 
  */
 export async function superviseRun(
   options: SupervisedOptions & { readonly stop?: AbortSignal; readonly signal?: AbortSignal },
-  console: { readonly log: (file: string) => Logger; readonly onEvent?: RunEventListener },
-): Promise<RunOutcome> {
+  console: { readonly log: (file: string, onFileError: (error: Error) => void) => Logger; readonly onEvent?: RunEventListener },
+): Promise<SupervisedOutcome> {
   const project = await validateSelection(options);
   const runId = newRunId();
   const logFile = logFileOf(options.config, runId);
-  const log = console.log(logFile);
+  let logFailure: Error | undefined;
+  const log = console.log(logFile, (error) => (logFailure = error));
   const runLog = log.child({ run: runId });
   const taskLines = linesView(runLog);
   let finished: RunFinishedEvent | undefined;
@@ -64,51 +64,49 @@ export async function superviseRun(
     },
   });
   if (finished) await notifyRun(options.config.notify, { ...finished, command: options.command }, runLog);
-  return outcome;
+  return { ...outcome, ...(logFailure ? { logFailure } : {}) };
 }
 
 /**
  * Runs a pipeline in the foreground: a live view on a terminal (a line per task otherwise,
  * JSON events with `--json`), the summary, and the exit code. The first stop request (Ctrl-C,
  * SIGTERM, SIGHUP, or pnpm going away) starts nothing more and lets running tasks finish,
- * for at most STOP_GRACE_MS, so the ledger stays consistent and `retry` picks up the rest; a
- * second one cancels the running tasks at once.
+ * for a grace period (see gracefulStop), so the ledger stays consistent and `retry` picks up the rest; a
+ * second one cancels the running tasks at once. A log file that could not be written fails
+ * the command after the summary.
  */
 export async function runAndReport(options: SupervisedOptions, flags: OutputFlags = {}): Promise<void> {
   const view: ProgressView = flags.json ? jsonView() : flags.quiet ? quietView() : process.stderr.isTTY ? liveView() : quietView();
   const consoleLevel = flags.quiet ? 'error' : view.console ? 'warn' : undefined;
   let logger: Logger | undefined;
-  const stop = new AbortController();
-  const cancel = new AbortController();
-  let stoppedBy: StopReason | undefined;
-  const stopRequested = (reason: StopReason) => {
-    if (!stop.signal.aborted) {
-      stoppedBy = reason;
-      logger?.warn(`interrupted (${reason}): finishing the running tasks, starting no more (again to cancel them)`);
-      stop.abort();
-      setTimeout(() => cancel.abort(new Error(`${reason}: cancelled after ${STOP_GRACE_MS / 1000} s`)), STOP_GRACE_MS).unref();
-    } else {
-      cancel.abort(new Error(reason));
-    }
-  };
-  const dispose = onStopRequest(stopRequested);
+  const stopping = gracefulStop((reason) => logger?.warn(`interrupted (${reason}): finishing the running tasks, starting no more (again to cancel them)`));
   try {
     const outcome = await superviseRun(
-      { ...options, stop: stop.signal, signal: cancel.signal },
+      { ...options, stop: stopping.stop, signal: stopping.cancel },
       {
-        log: (file) => (logger = createLogger({ file, ...(consoleLevel ? { level: consoleLevel } : {}), ...(view.console ? { console: view.console } : {}) })),
+        log: (file, onFileError) =>
+          (logger = createLogger({ file, onFileError, ...(consoleLevel ? { level: consoleLevel } : {}), ...(view.console ? { console: view.console } : {}) })),
         onEvent: view.onEvent,
       },
     );
     view.close();
     if (outcome.retried && outcome.tasks.order === 0) {
       process.stdout.write(`run ${outcome.retried.run_id} (${outcome.retried.status}) has nothing failed, blocked or abandoned to retry\n`);
-      return;
+    } else {
+      const restated = outcome.restatements.map((restatement) => restatedLine(outcome.project, restatement));
+      if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results, restated)}\n${whereToLook(options.config)}\n`);
+      const stoppedBy = stopping.reason();
+      process.exitCode = stoppedBy ? STOP_EXIT_CODES[stoppedBy] : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
     }
-    if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results, outcome.restatements.map((restatement) => restatedLine(outcome.project, restatement)))}\n${whereToLook(options.config)}\n`);
-    process.exitCode = stoppedBy ? STOP_EXIT_CODES[stoppedBy] : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+    if (outcome.logFailure) throw outcome.logFailure;
+  } catch (error) {
+    // Stopped while waiting for another run to release the warehouse: nothing ran, nothing to record.
+    const stoppedBy = stopping.reason();
+    if (stoppedBy === undefined || (error as Error).name !== 'AbortError') throw error;
+    logger?.warn(`stopped (${stoppedBy}) while waiting for the warehouse: nothing ran`);
+    process.exitCode = STOP_EXIT_CODES[stoppedBy];
   } finally {
     view.close();
-    dispose();
+    stopping.dispose();
   }
 }

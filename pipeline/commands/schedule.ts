@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { currentInstant, lastCompletedWeek, restateWindow, weekPolicyOf } from '../dates.ts';
 import { createLogger } from '../log.ts';
-import { STOP_EXIT_CODES, onStopRequest } from '../engine/stop-requests.ts';
-import type { StopReason } from '../engine/stop-requests.ts';
+import { STOP_EXIT_CODES, gracefulStop } from '../engine/stop-requests.ts';
 import { LockHeldError } from '../engine/warehouse-lock.ts';
 import { withTargets } from '../selection.ts';
 import { nextFireTimes, runScheduler } from '../schedule.ts';
@@ -23,19 +22,13 @@ export async function scheduleCommand(flags: { config?: string; list?: number })
     return;
   }
   const log = createLogger();
-  const stop = new AbortController();
-  let stoppedBy: StopReason = 'SIGINT';
-  const dispose = onStopRequest((reason) => {
-    log.warn(`${reason}: stopping the scheduler after the current run`);
-    stoppedBy = reason;
-    stop.abort();
-  });
+  const stopping = gracefulStop((reason) => log.warn(`${reason}: stopping the scheduler after the current run (again to cancel its running tasks)`));
   try {
     await runScheduler({
       entries,
       timeZone: config.timeZone,
       log,
-      signal: stop.signal,
+      signal: stopping.stop,
       now: currentInstant,
       sleep: (ms, signal) => sleep(ms, undefined, { signal }),
       run: async (entry, firedAt) => {
@@ -50,11 +43,13 @@ export async function scheduleCommand(flags: { config?: string; list?: number })
               restateWeeks: restateWindow({}, weekPolicyOf(config, firedAt)),
               concurrency: config.concurrency,
               command: `schedule ${entry.name}`,
-              stop: stop.signal,
+              stop: stopping.stop,
+              signal: stopping.cancel,
             },
-            { log: (file) => createLogger({ file }) },
+            { log: (file, onFileError) => createLogger({ file, onFileError }) },
           );
           log.info({ schedule: entry.name, run: outcome.runId, week: week.id, status: outcome.status }, `scheduled run ${entry.name} ${outcome.status}`);
+          if (outcome.logFailure) log.error({ schedule: entry.name, run: outcome.runId }, `scheduled run ${entry.name}: ${outcome.logFailure.message}`);
         } catch (error) {
           // Another run holds the warehouse: this fire is skipped, never queued; freshness makes the next one catch up.
           if (!(error instanceof LockHeldError)) throw error;
@@ -63,7 +58,7 @@ export async function scheduleCommand(flags: { config?: string; list?: number })
       },
     });
   } finally {
-    dispose();
+    stopping.dispose();
   }
-  process.exitCode = STOP_EXIT_CODES[stoppedBy];
+  process.exitCode = STOP_EXIT_CODES[stopping.reason() ?? 'SIGINT'];
 }

@@ -15,6 +15,35 @@ export const STOP_EXIT_CODES: Record<StopReason, number> = { SIGINT: 130, SIGTER
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const WATCH_MS = 1000;
 
+/** After a stop request, running tasks get this long to finish before they are cancelled. */
+export const STOP_GRACE_MS = 30_000;
+
+/** A stop in two steps, as every command that runs tasks takes it. */
+export interface GracefulStop {
+  /** Aborted at the first request: start nothing more, let the running tasks finish and record. */
+  readonly stop: AbortSignal;
+  /** Aborted STOP_GRACE_MS later, or at a second request: cancel the running tasks too. */
+  readonly cancel: AbortSignal;
+  /** What asked first, once something did. */
+  reason(): StopReason | undefined;
+  dispose(): void;
+}
+
+/** Stop requests (see onStopRequest) as a GracefulStop; `onFirst` is told of the first one. */
+export function gracefulStop(onFirst: (reason: StopReason) => void, env: NodeJS.ProcessEnv = process.env): GracefulStop {
+  const stop = new AbortController();
+  const cancel = new AbortController();
+  let first: StopReason | undefined;
+  const dispose = onStopRequest((reason) => {
+    if (first !== undefined) return cancel.abort(new Error(reason));
+    first = reason;
+    onFirst(reason);
+    stop.abort();
+    setTimeout(() => cancel.abort(new Error(`${reason}: cancelled after ${STOP_GRACE_MS / 1000} s`)), STOP_GRACE_MS).unref();
+  }, env);
+  return { stop: stop.signal, cancel: cancel.signal, reason: () => first, dispose };
+}
+
 /** Calls `handler` on every stop request until the returned function is called. */
 export function onStopRequest(handler: (reason: StopReason) => void, env: NodeJS.ProcessEnv = process.env): () => void {
   const listeners = SIGNALS.map((signal) => {

@@ -5,7 +5,9 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Config } from '../config.ts';
+import { connectionFailure, connectionSettings, unreachable, WarehouseLostError } from '../connectors/warehouse/postgres.ts';
 import type { Logger } from '../log.ts';
+import { isTransient, withWarehouseRetry } from '../retry.ts';
 import { processStat } from './processes.ts';
 
 /**
@@ -53,7 +55,12 @@ export function describeHolder(holder: Pick<LockHolder, 'runId' | 'command' | 's
 
 export interface HeldLock {
   release(): Promise<void>;
+  /** Aborted, with the reason, when the lock was lost and could not be taken back: the run must end. */
+  readonly lost: AbortSignal;
 }
+
+/** The lock file and a reader's non-lock cannot be lost. */
+const KEPT = new AbortController().signal;
 
 export interface LockRequest {
   readonly runId: string;
@@ -76,8 +83,8 @@ export function acquireWarehouseLock(config: Config, request: LockRequest): Prom
 
 export const lockFileOf = (config: Config) => join(config.paths.state, 'warehouse.lock');
 
-/** Polls `attempt` until it returns a lock, the wait runs out (rethrowing the last LockHeldError) or the signal aborts. */
-async function waitFor(request: LockRequest, attempt: () => Promise<HeldLock>): Promise<HeldLock> {
+/** Polls `attempt` until it takes the lock, the wait runs out (rethrowing the last LockHeldError) or the signal aborts. */
+async function waitFor<T>(request: LockRequest, attempt: () => Promise<T>): Promise<T> {
   const started = performance.now();
   let told = false;
   for (;;) {
@@ -150,7 +157,7 @@ async function tryFileLock(file: string, draft: string, holder: LockHolder, log:
   for (;;) {
     try {
       await link(draft, file);
-      return { release: () => releaseFile(file, holder.token) };
+      return { release: () => releaseFile(file, holder.token), lost: KEPT };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
@@ -188,21 +195,72 @@ const LOCK_KEY = [0x4b504946, 1] as const;
 const APPLICATION = 'kpi-factory';
 
 async function advisoryLock(url: string, request: LockRequest): Promise<HeldLock> {
-  if (request.purpose === 'read') return { release: async () => undefined }; // MVCC: readers never wait
-  const client = new pg.Client({ connectionString: url, application_name: `${APPLICATION} ${request.runId}`.slice(0, 63) });
-  // A lost lock connection must not crash the process; the run's own connections report the fault.
-  client.on('error', (error) => request.log.warn({ err: error.message }, 'the warehouse lock connection was lost'));
-  await client.connect();
-  try {
-    return await waitFor(request, async () => {
-      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, $2) as locked', [...LOCK_KEY]);
-      if (rows[0]?.locked) return { release: () => client.end().catch(() => undefined) };
-      throw new LockHeldError(await advisoryHolder(client), 'the warehouse');
+  if (request.purpose === 'read') return { release: async () => undefined, lost: KEPT }; // MVCC: readers never wait
+  const settings = { ...connectionSettings(url), application_name: `${APPLICATION} ${request.runId}`.slice(0, 63) };
+  const { log } = request;
+  const lost = new AbortController();
+  const released = new AbortController();
+  let holding: pg.Client | undefined;
+
+  const connect = async (): Promise<pg.Client> => {
+    const client = new pg.Client(settings);
+    // The server releases the lock with its connection: take it back on a new one.
+    client.once('error', (error) => {
+      if (client !== holding || released.signal.aborted) return;
+      log.warn({ err: error.message }, 'the warehouse lock connection was lost: taking the lock again');
+      holding = undefined;
+      void takeBack();
     });
+    client.on('error', () => undefined);
+    await client.connect();
+    return client;
+  };
+  const tryLock = async (client: pg.Client): Promise<void> => {
+    const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, $2) as locked', [...LOCK_KEY]);
+    if (!rows[0]?.locked) throw new LockHeldError(await advisoryHolder(client), 'the warehouse');
+    holding = client;
+  };
+  const takeBack = async () => {
+    try {
+      await withWarehouseRetry(
+        async () => {
+          const client = await connect();
+          await tryLock(client).catch(async (error: unknown) => {
+            await client.end().catch(() => undefined);
+            throw error;
+          });
+        },
+        { log, what: 'taking the warehouse lock again', signal: released.signal },
+      );
+      if (released.signal.aborted) await holding?.end().catch(() => undefined);
+    } catch (error) {
+      if (released.signal.aborted) return;
+      lost.abort(
+        error instanceof LockHeldError
+          ? new WarehouseLostError(`the warehouse lock went with its connection, and ${describeHolder(error.holder)} took it meanwhile`, { cause: error })
+          : isTransient(error)
+            ? unreachable(url, error)
+            : connectionFailure(url, error),
+      );
+    }
+  };
+
+  const client = await connect().catch((error: unknown) => {
+    throw connectionFailure(url, error);
+  });
+  try {
+    await waitFor(request, () => tryLock(client));
   } catch (error) {
     await client.end().catch(() => undefined);
     throw error;
   }
+  return {
+    async release() {
+      released.abort();
+      await holding?.end().catch(() => undefined);
+    },
+    lost: lost.signal,
+  };
 }
 
 /** The holder of the advisory lock: its run id from the session's application name, its command from the ledger. */

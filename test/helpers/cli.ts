@@ -37,9 +37,30 @@ function spawnCommand(command: string, args: readonly string[], env: Record<stri
   return { child, done };
 }
 
-/** Runs the CLI as a user would (`pnpm pipeline …` is `tsx pipeline/cli.ts …`) in its own process. */
+/** Node's arguments that run the CLI as a user would (`pnpm pipeline …` is `tsx pipeline/cli.ts …`). */
+export const CLI = ['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts')];
+
+/** Two years of the Success scorecard, forced: a run long enough to act on while it runs. */
+export const BACKFILL = ['run', '--target', 'success.publish', '--weeks', '2024-W01..2025-W52', '--yes', '--force'];
+
+/** Runs the CLI in its own process. */
 export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
-  return spawnNode(['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts'), ...args], env).done;
+  return spawnNode([...CLI, ...args], env).done;
+}
+
+/** Starts the CLI and resolves once its run holds the warehouse (its "run <id>: N tasks" line). */
+export async function startHolding(args: readonly string[], env: Record<string, string>) {
+  const started = spawnNode([...CLI, ...args], env);
+  let stderr = '';
+  const runId = await new Promise<string>((resolve, reject) => {
+    started.child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      const match = /"msg":"run (\S+): \d+ tasks"/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    void started.done.then((result) => reject(new Error(`exited ${result.code} before holding the warehouse: ${result.stderr}`)));
+  });
+  return { ...started, runId };
 }
 
 /**

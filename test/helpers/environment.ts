@@ -1,15 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '../../pipeline/config.ts';
 import type { Config } from '../../pipeline/config.ts';
 import { loadFixtures } from '../../pipeline/connectors/warehouse/fixtures.ts';
 import { openPostgres } from '../../pipeline/connectors/warehouse/postgres.ts';
 import { migrate } from '../../pipeline/connectors/warehouse/migrations.ts';
+import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
+import { createLogger } from '../../pipeline/log.ts';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
+const silent = createLogger({ level: 'silent' });
 export const POSTGRES_URL = process.env.KPI_TEST_POSTGRES_URL;
 
 /** The warehouse engines every warehouse test runs on; PostgreSQL when CI (or you) provides a server. */
@@ -49,7 +53,7 @@ export async function createEnvironment(engine: Engine = 'pglite', options: { re
     env.DATABASE_URL = url.toString();
     // A production warehouse is never seeded by a run: the test loads the fixtures itself.
     if (options.demoData !== false) {
-      const warehouse = openPostgres(env.DATABASE_URL);
+      const warehouse = openPostgres(env.DATABASE_URL, silent);
       try {
         await migrate(warehouse.db);
         await loadFixtures(warehouse.db, join(REPO, 'fixtures', 'warehouse'));
@@ -98,5 +102,39 @@ async function dropWhenIdle(name: string): Promise<void> {
     await client.query(`drop database if exists ${name} with (force)`);
   } finally {
     await client.end();
+  }
+}
+
+/** A copy of the repository's configuration with absolute paths and `extra` keys, in the environment's folder. */
+export async function configWith(environment: TestEnvironment, extra: Record<string, unknown>): Promise<string> {
+  const base = JSON.parse(await readFile(join(REPO, 'kpi.config.json'), 'utf8')) as Record<string, any>;
+  for (const key of ['nodesDir', 'fixturesDir']) base[key] = join(REPO, base[key]);
+  for (const source of Object.values(base.sheets as Record<string, { file: string }>)) source.file = join(REPO, source.file);
+  const file = join(environment.dir, 'kpi.config.json');
+  await writeFile(file, JSON.stringify({ ...base, ...extra }));
+  return file;
+}
+
+/** How many success values are stored, and how many (KPI, week) keys hold more than one. */
+export async function oneRowPerKpiWeek(environment: TestEnvironment): Promise<{ rows: number; duplicates: number }> {
+  const warehouse = await openWarehouse(environment.config, silent);
+  try {
+    const { rows } = await sql<{ rows: number; duplicates: number }>`
+      select count(*)::int as rows, count(*) filter (where copies > 1)::int as duplicates
+      from (select count(*) as copies from vl_analytics.scorecard_success group by kpi_number, range_type, last_sunday) keys`.execute(warehouse.db);
+    return rows[0]!;
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** Every run in the ledger and its status. */
+export async function runStatuses(environment: TestEnvironment): Promise<Map<string, string>> {
+  const warehouse = await openWarehouse(environment.config, silent);
+  try {
+    const { rows } = await sql<{ run_id: string; status: string }>`select run_id, status from kpi_ledger.runs`.execute(warehouse.db);
+    return new Map(rows.map((row) => [row.run_id, row.status]));
+  } finally {
+    await warehouse.close();
   }
 }

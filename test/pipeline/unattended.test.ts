@@ -14,56 +14,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
-import { sql } from 'kysely';
-import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import { lockFileOf } from '../../pipeline/engine/warehouse-lock.ts';
-import { createLogger } from '../../pipeline/log.ts';
 import { scrubSecrets } from '../../pipeline/secrets.ts';
-import { copyNodes, runCli, spawnNode } from '../helpers/cli.ts';
+import { BACKFILL, CLI, copyNodes, runCli, spawnNode, startHolding } from '../helpers/cli.ts';
 import type { CliResult } from '../helpers/cli.ts';
-import { ENGINES, REPO, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
+import { ENGINES, REPO, configWith, createEnvironment, engineSkipReason, oneRowPerKpiWeek, runStatuses } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
-
-const log = createLogger({ level: 'silent' });
-const CLI = ['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts')];
-const BACKFILL = ['run', '--target', 'success.publish', '--weeks', '2024-W01..2025-W52', '--yes', '--force'];
-
-/** Starts the CLI and resolves once its run holds the warehouse (its "run <id>: N tasks" line). */
-async function startHolding(args: readonly string[], env: Record<string, string>) {
-  const started = spawnNode([...CLI, ...args], env);
-  let stderr = '';
-  const runId = await new Promise<string>((resolve, reject) => {
-    started.child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-      const match = /"msg":"run (\S+): \d+ tasks"/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    void started.done.then((result) => reject(new Error(`exited ${result.code} before holding the warehouse: ${result.stderr}`)));
-  });
-  return { ...started, runId };
-}
-
-async function oneRowPerKpiWeek(environment: TestEnvironment): Promise<{ rows: number; duplicates: number }> {
-  const warehouse = await openWarehouse(environment.config, log);
-  try {
-    const { rows } = await sql<{ rows: number; duplicates: number }>`
-      select count(*)::int as rows, count(*) filter (where copies > 1)::int as duplicates
-      from (select count(*) as copies from vl_analytics.scorecard_success group by kpi_number, range_type, last_sunday) keys`.execute(warehouse.db);
-    return rows[0]!;
-  } finally {
-    await warehouse.close();
-  }
-}
-
-async function runStatuses(environment: TestEnvironment): Promise<Map<string, string>> {
-  const warehouse = await openWarehouse(environment.config, log);
-  try {
-    const { rows } = await sql<{ run_id: string; status: string }>`select run_id, status from kpi_ledger.runs`.execute(warehouse.db);
-    return new Map(rows.map((row) => [row.run_id, row.status]));
-  } finally {
-    await warehouse.close();
-  }
-}
 
 /** The workbook reads back and holds a column per published week. */
 async function readBack(environment: TestEnvironment): Promise<number> {
@@ -261,16 +217,6 @@ describe('alerts', () => {
     assert.match(passing.stderr, /the webhook in KPI_TEST_WEBHOOK could not be told/);
   });
 });
-
-/** A copy of the repository's configuration with absolute paths and `extra` keys, in the environment's folder. */
-async function configWith(environment: TestEnvironment, extra: Record<string, unknown>): Promise<string> {
-  const base = JSON.parse(await readFile(join(REPO, 'kpi.config.json'), 'utf8')) as Record<string, any>;
-  for (const key of ['nodesDir', 'fixturesDir']) base[key] = join(REPO, base[key]);
-  for (const source of Object.values(base.sheets as Record<string, { file: string }>)) source.file = join(REPO, source.file);
-  const file = join(environment.dir, 'kpi.config.json');
-  await writeFile(file, JSON.stringify({ ...base, ...extra }));
-  return file;
-}
 
 describe('secrets never leave the environment', { skip: engineSkipReason('postgres') }, () => {
   const password = 'kpiS3cretPassw0rd';

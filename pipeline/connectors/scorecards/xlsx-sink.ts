@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import ExcelJS from 'exceljs';
+import { writeFailure } from '../../errors.ts';
 import { FIRST_WEEK_COLUMN, HEADER_ROW, planWeekColumn } from './layout.ts';
 import type { TabSnapshot } from './layout.ts';
 import type { PublishReport, ScorecardSink } from './scorecard-sink.ts';
@@ -61,18 +62,30 @@ const backupOf = (file: string) => `${file}.bak`;
 
 /**
  * Writes to a temporary file of its own beside the workbook and renames it into place, so a
- * crash or another writer never leaves a half-written workbook; the previous one is kept as
- * `<file>.bak`.
+ * crash, a full disk or another writer never leaves a half-written workbook; the previous one
+ * is kept as `<file>.bak`.
  */
 async function writeWorkbook(workbook: ExcelJS.Workbook, file: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
+    await mkdir(dirname(file), { recursive: true });
     await workbook.xlsx.writeFile(temporary);
-    if (existsSync(file)) await copyFile(file, backupOf(file));
+    if (existsSync(file)) await keepBackup(file, temporary);
     await rename(temporary, file);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
+    throw writeFailure(file, error);
+  }
+}
+
+/** `<file>.bak` becomes the current workbook: a second name for it where the file system allows, so a full disk cannot truncate it. */
+async function keepBackup(file: string, temporary: string): Promise<void> {
+  const draft = `${temporary}.bak`;
+  try {
+    await link(file, draft).catch(() => copyFile(file, draft));
+    await rename(draft, backupOf(file));
+  } catch (error) {
+    await unlink(draft).catch(() => undefined);
     throw error;
   }
 }

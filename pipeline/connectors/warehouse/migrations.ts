@@ -139,7 +139,9 @@ export async function migrate(db: Kysely<any>): Promise<void> {
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((result) => result.status === 'Error')?.migrationName ?? 'unknown';
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    // Before any migration ran (the warehouse cannot be reached, say): that error says it best.
+    if (failed === undefined) throw error;
     throw new Error(`warehouse migration ${failed} failed: ${(error as Error).message}`, { cause: error });
   }
 }

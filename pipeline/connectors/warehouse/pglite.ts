@@ -13,6 +13,8 @@ export async function openPglite(dir: string | undefined): Promise<{ warehouse: 
       engine: 'pglite',
       db,
       location: dir ?? 'memory',
+      // In this process: it cannot go away.
+      lost: new AbortController().signal,
       close: () => db.destroy(),
     },
   };

@@ -5,6 +5,7 @@ import { fixturesLoaded, loadFixtures } from './fixtures.ts';
 import { migrate } from './migrations.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
+import { withTimeout } from '../../retry.ts';
 
 /**
  * The warehouse: a Kysely instance over PostgreSQL. The embedded engine (PGlite) and the
@@ -15,6 +16,8 @@ export interface Warehouse {
   readonly db: Kysely<any>;
   /** Where it is, without credentials: safe to log. */
   readonly location: string;
+  /** Aborted, with the reason, when the warehouse stayed away past the retries: the run ends. */
+  readonly lost: AbortSignal;
   close(): Promise<void>;
 }
 
@@ -24,12 +27,12 @@ export interface Warehouse {
  */
 export async function openWarehouse(config: Config, log: Logger, options: { readonly demoData?: boolean } = {}): Promise<Warehouse> {
   if (config.databaseUrl) {
-    const warehouse = openPostgres(config.databaseUrl);
-    await prepare(warehouse, log);
+    const warehouse = openPostgres(config.databaseUrl, log);
+    await prepare(warehouse, config, log);
     return warehouse;
   }
   const { warehouse } = await openPglite(`${config.paths.state}/warehouse`);
-  await prepare(warehouse, log);
+  await prepare(warehouse, config, log);
   if (options.demoData !== false && !(await fixturesLoaded(warehouse.db))) {
     log.info({ warehouse: warehouse.location, fixtures: config.paths.fixtures }, 'new embedded warehouse: loading the demo source data');
     await loadFixtures(warehouse.db, config.paths.fixtures);
@@ -37,9 +40,10 @@ export async function openWarehouse(config: Config, log: Logger, options: { read
   return warehouse;
 }
 
-async function prepare(warehouse: Warehouse, log: Logger): Promise<void> {
+async function prepare(warehouse: Warehouse, config: Config, log: Logger): Promise<void> {
   try {
-    await migrate(warehouse.db);
+    // Under the task time limit: another process migrating could hold the schema's lock.
+    await withTimeout(() => migrate(warehouse.db), config.tasks.timeoutSeconds * 1000, undefined, 'bringing the warehouse schema up to date');
   } catch (error) {
     await warehouse.close();
     throw error;

@@ -1,0 +1,121 @@
+/**
+ * Stop requests from supervisors, end to end: SIGTERM to the pnpm that started a run or the
+ * scheduler stops the whole process group in time and leaves the run recorded `interrupted`;
+ * a stop while waiting for the warehouse exits with the stop's code, without a stack.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EXIT } from '../../pipeline/exit-codes.ts';
+import { BACKFILL, CLI, spawnNode, startHolding } from '../helpers/cli.ts';
+import { ENGINES, REPO, configWith, createEnvironment, engineSkipReason, runStatuses } from '../helpers/environment.ts';
+import type { TestEnvironment } from '../helpers/environment.ts';
+
+/** Live (not zombie) processes of a process group, from /proc. */
+function processGroup(pgid: number): number[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(group) === pgid && state !== 'Z' ? [Number(entry)] : [];
+    } catch {
+      return []; // gone while reading
+    }
+  });
+}
+
+/**
+ * `pnpm pipeline <args>` in a process group of its own, as a supervisor starts it; resolves
+ * with the run id once a run holds the warehouse.
+ */
+async function startUnderPnpm(args: readonly string[], env: Record<string, string>) {
+  const child = spawn('pnpm', ['pipeline', ...args], { cwd: REPO, detached: true, env: { ...process.env, KPI_LOG_LEVEL: 'info', DATABASE_URL: '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const runId = await new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', () => {
+      const match = /"msg":"run (\S+): \d+ tasks"/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`pnpm exited ${code} before a run started: ${stderr}`)));
+  });
+  return { pgid: child.pid!, runId, output: () => ({ stdout, stderr }) };
+}
+
+/** Sends SIGTERM to pnpm only and resolves with how long its whole process group took to go away. */
+async function terminatePnpm(pgid: number, withinMs: number): Promise<number> {
+  process.kill(pgid, 'SIGTERM');
+  const sent = performance.now();
+  while (processGroup(pgid).length > 0) {
+    if (performance.now() - sent > withinMs) {
+      process.kill(-pgid, 'SIGKILL');
+      assert.fail(`processes ${processGroup(pgid).join(', ')} of the group still ran ${withinMs / 1000} s after SIGTERM`);
+    }
+    await sleep(100);
+  }
+  return performance.now() - sent;
+}
+
+for (const engine of ENGINES) {
+  describe(`stop requests from supervisors (${engine})`, { skip: engineSkipReason(engine) }, () => {
+    let environment: TestEnvironment;
+    before(async () => {
+      environment = await createEnvironment(engine);
+    });
+    after(() => environment.cleanup());
+
+    test('SIGTERM to the pnpm running a backfill: the process group is gone within 10 s, the run recorded interrupted', async () => {
+      const run = await startUnderPnpm(BACKFILL, environment.env);
+      await terminatePnpm(run.pgid, 10_000);
+      assert.equal((await runStatuses(environment)).get(run.runId), 'interrupted', run.output().stderr);
+      // pnpm's banner stays off stdout (reporter=silent in .npmrc): it holds the summary only.
+      assert.match(run.output().stdout, /^node +week +status/);
+    });
+
+    test('a stop while waiting for the warehouse (--wait) exits with the stop code, without a stack', async () => {
+      const holder = await startHolding(BACKFILL, environment.env);
+      const waiting = spawnNode([...CLI, 'run', '--target', 'success.publish', '--week', '2025-W10', '--wait'], environment.env);
+      let stderr = '';
+      await new Promise<void>((resolve) => {
+        waiting.child.stderr.on('data', (chunk) => {
+          stderr += chunk;
+          if (/waiting for run/.test(stderr)) resolve();
+        });
+      });
+      waiting.child.kill('SIGTERM');
+      const stopped = await waiting.done;
+      holder.child.kill('SIGTERM');
+      await holder.done;
+
+      assert.equal(stopped.code, EXIT.terminated, stopped.stderr);
+      assert.doesNotMatch(stopped.stderr, /AbortError|\n\s+at /);
+      assert.match(stopped.stderr, /stopped \(SIGTERM\) while waiting for the warehouse: nothing ran/);
+    });
+  });
+}
+
+describe('stop requests from supervisors: the scheduler', () => {
+  let environment: TestEnvironment;
+  before(async () => {
+    environment = await createEnvironment('pglite');
+  });
+  after(() => environment.cleanup());
+
+  test('SIGTERM to the pnpm running `schedule` mid-run: the process group is gone within 10 s, the run recorded interrupted', async () => {
+    // Every minute, two KPIs of 1.5 s one after the other: a fire is soon, and then still running when the stop comes.
+    const config = await configWith(environment, {
+      nodesDir: join(REPO, 'fixtures', 'test-nodes', 'slow'),
+      concurrency: 1,
+      schedules: [{ name: 'every-minute', cron: '* * * * *', select: ['demo.*'] }],
+    });
+    const scheduler = await startUnderPnpm(['schedule', '--config', config], environment.env);
+    await terminatePnpm(scheduler.pgid, 10_000);
+    assert.equal((await runStatuses(environment)).get(scheduler.runId), 'interrupted', scheduler.output().stderr);
+  });
+});

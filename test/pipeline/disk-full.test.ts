@@ -78,7 +78,7 @@ describe('a full disk', () => {
 
     const full = await runCli([...RUN, '--week', '2025-W11'], environment.env);
     assert.equal(full.code, 1, full.stderr);
-    assert.match(full.stdout, new RegExp(`success\\.publish@2025-W11 .*: no space left on device writing ${workbook.replaceAll('.', '\\.')}$`, 'm'));
+    assert.match(full.stdout, new RegExp(`success\\.publish@2025-W11:workbook .*: no space left on device writing ${workbook.replaceAll('.', '\\.')}$`, 'm'));
     assert.deepEqual(await readFile(workbook), previous);
     assert.deepEqual((await readdir(dir)).sort(), ['filler', 'success.xlsx'], 'no temporary file left behind');
     await assertConsistent(environment);
@@ -86,7 +86,7 @@ describe('a full disk', () => {
     await rm(join(dir, 'filler'));
     const freed = await runCli([...RUN, '--week', '2025-W11'], environment.env);
     assert.equal(freed.code, 0, freed.stderr);
-    assert.match(freed.stdout, /success\.publish +2025-W11 +succeeded/);
+    assert.match(freed.stdout, /success\.publish:workbook +2025-W11 +succeeded/);
   });
 
   test("writing the run's log: one line naming it, exit 1, the store consistent; the same run succeeds once space is freed", async (t) => {
@@ -99,7 +99,7 @@ describe('a full disk', () => {
     const errors = full.stderr.split('\n').filter((line) => line.startsWith('error:'));
     assert.equal(errors.length, 1, full.stderr);
     assert.match(errors[0]!, new RegExp(`^error: no space left on device writing ${dir}/\\S+\\.jsonl$`));
-    assert.match(full.stdout, /success\.publish +2025-W12 +succeeded/, 'the run itself went on');
+    assert.match(full.stdout, /success\.publish:workbook +2025-W12 +succeeded/, 'the run itself went on');
     await assertConsistent(environment);
 
     await rm(join(dir, 'filler'));

@@ -47,7 +47,7 @@ for (const engine of ENGINES) {
 
       const run = await runCli(['run', '--target', 'success.publish', '--week', '2026-W10'], environment.env);
       assert.equal(run.code, 0, run.stderr);
-      assert.match(run.stdout, /^success\.publish\s+2026-W10\s+succeeded/m);
+      assert.match(run.stdout, /^success\.publish:workbook\s+2026-W10\s+succeeded/m);
       assert.ok(existsSync(join(environment.dir, 'scorecards', 'success.xlsx')));
     });
 

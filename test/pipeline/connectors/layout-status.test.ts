@@ -46,7 +46,7 @@ describe('week changes', () => {
 describe('planWeekColumn: status and change', () => {
   test('the value cell carries its status as a fill and its change as a note', () => {
     const plan = planWeekColumn({ headerRow: [], kpiColumn: [] }, column(churn(0.12, { status: 'amber', previous: { week: '2026-W46', value: 0.1 } })));
-    assert.deepEqual(writeAt(plan, 2, 3), { row: 2, column: 3, value: 0.12, numberFormat: '0.0%', fill: STATUS_FILLS.amber, note: '▲ +2 pp (+20%) vs 2026-W46' });
+    assert.deepEqual(writeAt(plan, 2, 3), { row: 2, column: 3, value: 0.12, numberFormat: '0.00%', fill: STATUS_FILLS.amber, note: '▲ +2 pp (+20%) vs 2026-W46' });
   });
 
   test('each status has its own fill; no value removes the fill', () => {

@@ -2,9 +2,7 @@ import type { Task } from '../../graph/plan.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../executor.ts';
 import type { Logger } from '../log.ts';
-import { READ_SCOPE, WRITE_SCOPE, googleAuth, serviceAccountFromEnv } from './google/credentials.ts';
-import { googleSheetReader } from './google/sheets-reader.ts';
-import { googleSheetsSink } from './google/sheets-sink.ts';
+import { READ_SCOPE, WRITE_SCOPE, serviceAccountFromEnv } from './google/credentials.ts';
 import type { GoogleScorecardSink } from './google/sheets-sink.ts';
 import type { GoogleContext } from './google/spreadsheet.ts';
 import type { ScorecardSink } from './scorecards/scorecard-sink.ts';
@@ -40,6 +38,12 @@ export async function createConnectors(config: Config, log: Logger, env: NodeJS.
     return { sheets: local, sinkFor: () => workbooks, googleSinkFor: () => undefined, poolsOf: oneWriterPerScorecard };
   }
 
+  // Loaded only with credentials: the Google client libraries take longer to load than most commands run.
+  const [{ googleAuth }, { googleSheetReader }, { googleSheetsSink }] = await Promise.all([
+    import('./google/spreadsheet.ts'),
+    import('./google/sheets-reader.ts'),
+    import('./google/sheets-sink.ts'),
+  ]);
   const context = (scope: string): GoogleContext => ({ auth: googleAuth(account, scope), account: account.email, retry: config.google.retry, log });
   const reader = googleSheetReader(context(READ_SCOPE));
   const writer = context(WRITE_SCOPE);
@@ -59,7 +63,10 @@ export async function createConnectors(config: Config, log: Logger, env: NodeJS.
     (task.node.kind === 'publish' && config.scorecards[task.node.declaration.domain] !== undefined);
   log.info({ account: account.email }, 'Google Sheets: using the service account from the environment');
   return {
-    sheets: { read: (name, source) => (source.google ? reader.read(name, source) : local.read(name, source)) },
+    sheets: {
+      read: (name, source) => (source.google ? reader.read(name, source) : local.read(name, source)),
+      contentKey: async (name, source) => (source.google ? undefined : local.contentKey?.(name, source)),
+    },
     sinkFor: (domain) => googleSinkFor(domain) ?? workbooks,
     googleSinkFor,
     poolsOf: (task) => [...oneWriterPerScorecard(task), ...(usesGoogle(task) ? [{ name: 'sheets', concurrency: config.google.concurrency }] : [])],

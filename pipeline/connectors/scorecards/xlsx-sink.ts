@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { FIRST_WEEK_COLUMN, HEADER_ROW, planWeekColumn } from './layout.ts';
 import type { TabSnapshot } from './layout.ts';
 import type { PublishReport, ScorecardSink } from './scorecard-sink.ts';
@@ -41,7 +41,9 @@ export function xlsxSink(dir: string): ScorecardSink {
 
 /** The workbook at `file`, or a new one when there is none; one clear error when it cannot be read. */
 async function readWorkbook(file: string): Promise<ExcelJS.Workbook> {
-  const workbook = new ExcelJS.Workbook();
+  // Loaded at the first publish: exceljs takes longer to load than a run that publishes nothing.
+  const { default: excel } = await import('exceljs');
+  const workbook = new excel.Workbook();
   if (!existsSync(file)) return workbook;
   try {
     await workbook.xlsx.readFile(file);

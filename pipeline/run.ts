@@ -1,4 +1,3 @@
-import { kpiNumberLabel } from '../graph/ids.ts';
 import { IsoWeek } from '../graph/iso-week.ts';
 import { planTasks } from '../graph/plan.ts';
 import type { Task, TaskGraph } from '../graph/plan.ts';
@@ -7,7 +6,7 @@ import { SelectorError } from '../graph/errors.ts';
 import type { Config } from './config.ts';
 import { createConnectors } from './connectors/factory.ts';
 import type { Connectors } from './connectors/factory.ts';
-import { ensureScorecardTable, storedWeeks, upsertScorecardValue } from './connectors/warehouse/scorecards.ts';
+import { ensureScorecardTable, upsertScorecardValue } from './connectors/warehouse/scorecards.ts';
 import { openWarehouse } from './connectors/warehouse/warehouse.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { currentInstant, firstWeekOf, localTimestamp } from './dates.ts';
@@ -29,6 +28,7 @@ import type { Logger } from './log.ts';
 import { defaultScorecardName, loadProject, publishOf } from './project.ts';
 import type { Project } from './project.ts';
 import { Sources } from './sources.ts';
+import { StoredValues } from './stored-values.ts';
 import { TaskRunner } from './task-runner.ts';
 import type { TaskValue } from './task-runner.ts';
 import { codeVersion } from './version.ts';
@@ -113,6 +113,7 @@ export interface Session {
   readonly sources: Sources;
   readonly freshness: Freshness;
   readonly connectors: Connectors;
+  readonly values: StoredValues;
   close(): Promise<void>;
 }
 
@@ -140,14 +141,11 @@ async function openSession(
     const only = retry ?? options.only;
     // Asked for explicitly: what failed or was blocked runs even if nothing changed since.
     for (const task of retry ?? []) forced.add(task.nodeId);
-    const stored = new Set<string>();
-    for (const domain of project.domains) {
-      await ensureScorecardTable(warehouse.db, domain);
-      for (const key of await storedWeeks(warehouse.db, domain)) stored.add(`${domain}:${key}`);
-    }
+    for (const domain of project.domains) await ensureScorecardTable(warehouse.db, domain);
+    const values = await StoredValues.load(warehouse.db, project.domains);
     const isStored = (nodeId: string, week: IsoWeek) => {
       const node = project.graph.getNodeAttributes(nodeId);
-      return node.kind === 'kpi' && stored.has(`${node.declaration.domain}:${kpiNumberLabel(node.declaration.number)}@${week.id}`);
+      return node.kind === 'kpi' && values.has(node.declaration.domain, node.declaration.number, week);
     };
     const firstWeek = firstWeekOf(options.config);
     const tasks = planTasks({
@@ -163,7 +161,7 @@ async function openSession(
     const freshness = new Freshness({
       graph: project.graph,
       code: project.code,
-      db: warehouse.db,
+      values,
       sources,
       history: await loadHistory(warehouse.db, tasks.nodes()),
       isStored,
@@ -171,7 +169,7 @@ async function openSession(
       destinationOf: (domain) => connectors.sinkFor(domain).destination(domain),
       timeZone: options.config.timeZone,
     });
-    return { project, warehouse, tasks, sources, freshness, connectors, close: () => warehouse.close() };
+    return { project, warehouse, tasks, sources, freshness, connectors, values, close: () => warehouse.close() };
   } catch (error) {
     await warehouse.close();
     throw error;
@@ -238,6 +236,8 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
 
 async function runHoldingLock(runId: string, options: RunOptions, project: Project): Promise<RunOutcome> {
   const { log } = options;
+  // Two git processes: they run while the warehouse opens.
+  const version = codeVersion(options.config.paths.root);
   let retried: RetriedRun | undefined;
   const session = await openSession(options, project, async (warehouse) => {
     for (const abandoned of await recordAbandonedRuns(warehouse.db, runId)) {
@@ -262,6 +262,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
     warehouse,
     sources: session.sources,
     freshness: session.freshness,
+    values: session.values,
     sinkFor: (domain) => session.connectors.sinkFor(domain),
     log,
   });
@@ -273,7 +274,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       selection: [...options.select, ...options.exclude.map((selector) => `--exclude ${selector}`)].join(' ') || '*',
       weeks: weeksOf(tasks).join(','),
       concurrency: options.concurrency,
-      codeVersion: await codeVersion(options.config.paths.root),
+      codeVersion: await version,
     }, tasks.mapNodes((id, task) => ({ taskId: id, nodeId: task.node.id, ...(task.week ? { week: task.week.id } : {}) })));
     log.info({ tasks: tasks.order, warehouse: warehouse.location }, `run ${runId}: ${tasks.order} tasks`);
     const emit: RunEventListener = options.onEvent ?? (() => undefined);
@@ -294,6 +295,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       project,
       runId,
       printDate,
+      values: session.values,
       published: await lastPublishedValues(warehouse.db, weeksOf(tasks)),
       onRestated: (restatement) => {
         restatements.push(restatement);
@@ -344,6 +346,8 @@ interface RecorderContext {
   readonly project: Project;
   readonly runId: string;
   readonly printDate: string;
+  /** Told of each value the run stores, once committed. */
+  readonly values: StoredValues;
   /** The last published value of each KPI-week the run may compute: a change to one is a restatement. */
   readonly published: ReadonlyMap<string, PublishedValue>;
   onRestated(restatement: Restatement): void;
@@ -415,6 +419,7 @@ function runRecorder(context: RecorderContext) {
         await recordNodeRun(trx, { ...ran, value: value.value });
         if (restatement) await recordRestatement(trx, restatement);
       });
+      context.values.remember(declaration.domain, declaration.number, week, value.value);
       if (restatement) context.onRestated(restatement);
     },
 

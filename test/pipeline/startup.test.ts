@@ -4,7 +4,7 @@
  * recording every module the process loads (helpers/record-modules.mjs).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,6 +41,14 @@ describe('the bin on the built engine', () => {
     return { ...result, modules: (await readFile(log, 'utf8')).split('\n').filter(Boolean) };
   }
   const heavy = (modules: readonly string[]) => [...new Set(modules.flatMap((url) => HEAVY.exec(url)?.[1] ?? []))];
+
+  test('rebuilds dist/ when a source it was built from changed, then runs it as it is', async () => {
+    const now = new Date();
+    await utimes(join(REPO, 'pipeline', 'exit-codes.ts'), now, now);
+    const esbuild = (modules: readonly string[]) => modules.some((url) => url.includes('/node_modules/esbuild/'));
+    assert.ok(esbuild((await bin(['--help'])).modules), 'rebuilt with esbuild');
+    assert.ok(!esbuild((await bin(['--help'])).modules), 'the next command runs the build as it is');
+  });
 
   test('runs the engine from dist/ and transforms none of its TypeScript', async () => {
     const { stdout, modules } = await bin(['--help']);

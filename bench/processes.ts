@@ -38,6 +38,8 @@ export interface ProcessSample {
   readonly ms: number;
   /** The peak resident memory of the engine's own process (not pnpm's), in MB. */
   readonly peakMb: number;
+  /** The CPU time of the engine's own process, user and system. */
+  readonly cpuMs: number;
   readonly stdout: string;
 }
 
@@ -63,10 +65,10 @@ export async function runProcess(command: string, args: readonly string[], env: 
   const peaks = (await readFile(memoryLog, 'utf8').catch(() => ''))
     .split('\n')
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { script: string; peakKb: number });
+    .map((line) => JSON.parse(line) as { script: string; peakKb: number; cpuMs: number });
   await rm(memoryLog, { force: true });
   const engine = peaks.find((peak) => peak.script.endsWith('kpi.js') || peak.script.endsWith('pglite-alone.mjs'));
-  return { ms, peakMb: (engine?.peakKb ?? Number.NaN) / 1024, stdout };
+  return { ms, peakMb: (engine?.peakKb ?? Number.NaN) / 1024, cpuMs: engine?.cpuMs ?? Number.NaN, stdout };
 }
 
 const launch = (launcher: Launcher, args: readonly string[], env: Record<string, string>) => runProcess(launcher.command, [...launcher.args, ...args], env);
@@ -265,8 +267,9 @@ function runFinished(stdout: string): RunFinished {
 }
 
 /** A backfill of every domain from scratch: node-runs recorded per second of the whole process, from its start. */
-export async function backfill(warehouse: BenchWarehouse, weeks: string, turns: number): Promise<Row> {
+export async function backfill(warehouse: BenchWarehouse, weeks: string, turns: number): Promise<Row[]> {
   const rates: number[] = [];
+  const cpuRates: number[] = [];
   let nodeRuns = 0;
   for (let turn = 0; turn < turns; turn++) {
     const { env, cleanup } = await warehouse.fresh();
@@ -274,19 +277,25 @@ export async function backfill(warehouse: BenchWarehouse, weeks: string, turns: 
       const sample = await launch(BIN, ['run', '--weeks', weeks, '--yes', '--json'], env);
       nodeRuns = Object.values(runFinished(sample.stdout).counts).reduce((sum, count) => sum + count, 0);
       rates.push(nodeRuns / (sample.ms / 1000));
+      cpuRates.push(nodeRuns / (sample.cpuMs / 1000));
     } finally {
       await cleanup();
     }
   }
-  return {
-    section: 'Backfill',
-    measure: `${weeks} of every domain (${nodeRuns.toLocaleString('en')} node-runs), ${warehouse.engine}, from process start`,
-    unit: 'node-runs/s',
-    ours: summarize(rates),
-    against: { label: 'target', value: constant(400) },
-    ratio: ratios(rates, [400]),
-    target: '≥ 1.00',
-  };
+  const what = `${weeks} of every domain (${nodeRuns.toLocaleString('en')} node-runs), ${warehouse.engine}`;
+  return [
+    { section: 'Backfill', measure: `${what}, from process start`, unit: 'node-runs/s', ours: summarize(rates), against: { label: 'target', value: constant(400) }, ratio: ratios(rates, [400]), target: '≥ 1.00' },
+    // The engine's process is one thread: its CPU time per node-run caps the rate whatever the warehouse does.
+    {
+      section: 'Backfill',
+      measure: `${what}, per second of the engine process's CPU time (the ceiling)`,
+      unit: 'node-runs/s',
+      ours: summarize(cpuRates),
+      against: { label: 'target', value: constant(400) },
+      ratio: ratios(cpuRates, [400]),
+      target: '',
+    },
+  ];
 }
 
 /**
@@ -307,21 +316,29 @@ export async function concurrencySpeedUp(warehouse: BenchWarehouse, turns: numbe
     );
     const whole = (samples: ProcessSample[]) => samples.map((sample) => sample.ms);
     const runOnly = (samples: ProcessSample[]) => samples.map((sample) => runFinished(sample.stdout).durationMs);
-    return [
-      ['whole process', whole],
-      ['run phase (warehouse open to last task)', runOnly],
-    ].map(([what, of]) => {
-      const pick = of as typeof whole;
-      return {
-        section: `Concurrency, ${warehouse.engine}`,
-        measure: `weekly \`run --force\` at the default concurrency, ${what as string}`,
-        unit: 'ms',
-        ours: summarize(pick(standard)),
-        against: { label: '`--concurrency 1`', value: summarize(pick(one)) },
-        ratio: ratios(pick(standard), pick(one), true),
-        target: '≥ 1.80 (speed-up)',
-      };
+    const section = `Concurrency, ${warehouse.engine}`;
+    const rows: Row[] = ([['whole process', whole], ['run phase (warehouse open to last task)', runOnly]] as const).map(([what, pick]) => ({
+      section,
+      measure: `weekly \`run --force\` at the default concurrency, ${what}`,
+      unit: 'ms',
+      ours: summarize(pick(standard)),
+      against: { label: '`--concurrency 1`', value: summarize(pick(one)) },
+      ratio: ratios(pick(standard), pick(one), true),
+      target: '≥ 1.80 (speed-up)',
+    }));
+    // The engine's process is one thread: however many queries the server runs at once, the
+    // process cannot finish before its own CPU time, so no speed-up exceeds wall / CPU at concurrency 1.
+    const cpu = one.map((sample) => sample.cpuMs);
+    rows.push({
+      section,
+      measure: 'the best speed-up possible: the engine process\'s CPU time at `--concurrency 1`, against its whole-process time',
+      unit: 'ms',
+      ours: summarize(cpu),
+      against: { label: '`--concurrency 1`, whole process', value: summarize(whole(one)) },
+      ratio: ratios(cpu, whole(one), true),
+      target: '',
     });
+    return rows;
   } finally {
     await cleanup();
   }

@@ -43,7 +43,7 @@ try {
   const weeks = quick ? '2025-W01..2025-W08' : '2024-W01..2025-W52';
   for (const warehouse of warehouses) {
     step(`backfill ${weeks} on ${warehouse.engine}`);
-    rows.push(await backfill(warehouse, weeks, quick ? 1 : 3));
+    rows.push(...(await backfill(warehouse, weeks, quick ? 1 : 3)));
   }
   for (const warehouse of warehouses.filter((each) => each.engine === 'postgres')) {
     step('speed-up over --concurrency 1 on postgres');

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `pnpm exec kpi …` / `npx kpi …`: the same CLI as `pnpm pipeline …`, with TypeScript loaded through tsx.
-import { register } from 'tsx/esm/api';
+// `kpi …`, `pnpm pipeline …`, `pnpm exec kpi …`: the engine as built into dist/ (see build.js).
+// A checkout whose sources changed since the last build is rebuilt first, so a stale build never runs.
+import { buildEngine, isBuildCurrent } from './build.js';
 
-register();
-const { main } = await import('../pipeline/cli.ts');
+if (!isBuildCurrent()) await buildEngine();
+const { main } = await import('../dist/cli.js');
 process.exitCode = await main(process.argv.slice(2));

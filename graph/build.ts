@@ -69,21 +69,22 @@ export function buildGraph(loaded: readonly LoadedDeclaration[], options: BuildO
     );
   }
 
-  for (const node of nodesOf(graph)) {
+  const declared = nodesOf(graph);
+  const kpisByDomain = new Map<string, string[]>();
+  for (const node of declared) {
     if (node.kind === 'kpi') {
+      const domainKpis = kpisByDomain.get(node.declaration.domain);
+      if (domainKpis) domainKpis.push(node.id);
+      else kpisByDomain.set(node.declaration.domain, [node.id]);
       for (const [name, input] of Object.entries(node.declaration.inputs)) {
         const problem = addInputEdge(graph, node.id, name, input, options);
         if (problem) problems.push({ file: node.file, message: `input "${name}": ${problem}` });
       }
     }
   }
-  for (const node of nodesOf(graph)) {
+  for (const node of declared) {
     if (node.kind === 'publish') {
-      for (const other of nodesOf(graph)) {
-        if (other.kind === 'kpi' && other.declaration.domain === node.declaration.domain) {
-          graph.addDirectedEdge(other.id, node.id, { input: 'kpi', weeks: 1 });
-        }
-      }
+      for (const kpi of kpisByDomain.get(node.declaration.domain) ?? []) graph.addDirectedEdge(kpi, node.id, { input: 'kpi', weeks: 1 });
     }
   }
 
@@ -185,11 +186,10 @@ function addInputEdge(
       if (upstream?.kind !== 'kpi') return `unknown KPI "${input.kpi}"`;
       if (input.kpi === target) return 'a KPI cannot read its own values';
       // Two inputs may read the same KPI (this week, and a 4-week window): the edge keeps the widest window.
-      const existing = graph.hasDirectedEdge(input.kpi, target) ? graph.getDirectedEdgeAttributes(input.kpi, target) : undefined;
-      graph.mergeDirectedEdge(input.kpi, target, {
-        input: existing ? `${existing.input},${name}` : name,
-        weeks: Math.max(existing?.weeks ?? 0, input.weeks),
-      });
+      graph.updateDirectedEdge(input.kpi, target, (existing) => ({
+        input: existing.input === undefined ? name : `${existing.input},${name}`,
+        weeks: Math.max(existing.weeks ?? 0, input.weeks),
+      }));
       return undefined;
     }
     default:

@@ -56,15 +56,23 @@ export class IsoWeek {
     return String(this.week).padStart(2, '0');
   }
 
+  // Computed once: every task, fingerprint and stored row of a week asks for them, and Temporal arithmetic is not cheap.
+  #monday: Temporal.PlainDate | undefined;
+  #lastSunday: Temporal.PlainDate | undefined;
+
   get monday(): Temporal.PlainDate {
-    // 4 January is always in week 1.
-    const jan4 = Temporal.PlainDate.from({ year: this.year, month: 1, day: 4 });
-    return jan4.subtract({ days: jan4.dayOfWeek - 1 }).add({ weeks: this.week - 1 });
+    if (!this.#monday) {
+      // 4 January is always in week 1.
+      const jan4 = Temporal.PlainDate.from({ year: this.year, month: 1, day: 4 });
+      this.#monday = jan4.subtract({ days: jan4.dayOfWeek - 1 }).add({ weeks: this.week - 1 });
+    }
+    return this.#monday;
   }
 
   /** The Sunday that closes the week: the key of a week in storage and in the scorecards. */
   get lastSunday(): Temporal.PlainDate {
-    return this.monday.add({ days: 6 });
+    this.#lastSunday ??= this.monday.add({ days: 6 });
+    return this.#lastSunday;
   }
 
   add(weeks: number): IsoWeek {

@@ -93,23 +93,22 @@ export function planTasks(request: PlanRequest): TaskGraph {
   for (let next = 0; next < pending.length; next++) {
     const task = pending[next]!;
     if (task.week === undefined) continue;
-    for (const edge of graph.inboundEdges(task.node.id)) {
-      const upstream = graph.getNodeAttributes(graph.source(edge));
-      const { input, weeks: window } = graph.getEdgeAttributes(edge);
+    const week = task.week;
+    graph.forEachInboundEdge(task.node.id, (_edge, { input, weeks: window }, _source, _target, upstream) => {
       if (upstream.kind === 'table' || upstream.kind === 'sheet') {
         tasks.mergeDirectedEdge(addTask(upstream, undefined, { kind: 'source' }), task.id, { input });
-        continue;
+        return;
       }
       for (let back = 0; back < window; back++) {
-        const week = task.week.add(-back);
-        if (firstWeek && week.compare(firstWeek) < 0) break;
-        const upstreamTask = taskId(upstream.id, week);
-        if (tasks.hasNode(upstreamTask) || !isStored(upstream.id, week)) {
-          addTask(upstream, week, { kind: 'lookback', for: task.id });
+        const read = week.add(-back);
+        if (firstWeek && read.compare(firstWeek) < 0) break;
+        const upstreamTask = taskId(upstream.id, read);
+        if (tasks.hasNode(upstreamTask) || !isStored(upstream.id, read)) {
+          addTask(upstream, read, { kind: 'lookback', for: task.id });
           tasks.mergeDirectedEdge(upstreamTask, task.id, { input });
         }
       }
-    }
+    });
   }
   // A check comparing with the week before reads that week's value: when the plan computes that week too, it goes first.
   const comparing = tasks.filterNodes((_id, task) => task.week !== undefined && task.node.kind === 'kpi' && readsPreviousWeek(task.node.declaration));

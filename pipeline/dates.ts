@@ -21,19 +21,28 @@ export function lastCompletedWeek(now: Temporal.Instant, timeZone: string, cutof
 
 /** The week as a KPI sees it: its days, and its bounds as instants in the configured time zone. */
 export function weekContext(week: IsoWeek, timeZone: string): WeekContext {
-  const start = week.monday.toZonedDateTime({ timeZone });
-  const end = week.monday.add({ weeks: 1 }).toZonedDateTime({ timeZone });
-  return {
-    id: week.id,
-    year: week.year,
-    number: week.week,
-    monday: week.monday.toString(),
-    lastSunday: week.lastSunday.toString(),
-    startsAt: start.toString({ timeZoneName: 'never' }),
-    endsAt: end.toString({ timeZoneName: 'never' }),
-    timeZone,
-  };
+  const key = `${week.id} ${timeZone}`;
+  let context = WEEK_CONTEXTS.get(key);
+  if (!context) {
+    const start = week.monday.toZonedDateTime({ timeZone });
+    const end = week.monday.add({ weeks: 1 }).toZonedDateTime({ timeZone });
+    context = Object.freeze({
+      id: week.id,
+      year: week.year,
+      number: week.week,
+      monday: week.monday.toString(),
+      lastSunday: week.lastSunday.toString(),
+      startsAt: start.toString({ timeZoneName: 'never' }),
+      endsAt: end.toString({ timeZoneName: 'never' }),
+      timeZone,
+    });
+    WEEK_CONTEXTS.set(key, context);
+  }
+  return context;
 }
+
+/** Every KPI of a week gets the same context, and time-zone arithmetic in the Temporal polyfill is slow: made once. */
+const WEEK_CONTEXTS = new Map<string, WeekContext>();
 
 /** Local wall-clock time for `print_date`, to the second: `2026-11-23T09:15:02`. */
 export function localTimestamp(now: Temporal.Instant, timeZone: string): string {

@@ -13,14 +13,14 @@ import type { CodeHasher } from './fingerprint.ts';
 import type { Fingerprint, History, TableScope } from './fingerprint.ts';
 import { weekContext } from './dates.ts';
 import type { Sources } from './sources.ts';
-
-type Db = Kysely<any>;
+import type { StoredValues } from './stored-values.ts';
 
 export interface FreshnessOptions {
+  readonly db: Kysely<any>;
   readonly graph: PipelineGraph;
   /** Hashes of the node files' code (see Project.code). */
   readonly code: CodeHasher;
-  readonly db: Db;
+  readonly values: StoredValues;
   readonly sources: Sources;
   /** Latest node-runs by task id, from the ledger. */
   readonly history: ReadonlyMap<string, History>;
@@ -73,10 +73,10 @@ export class Freshness {
   }
 
   /** Upstream values a KPI input reads, as the store holds them now. */
-  readValues(input: KpiInput, week: IsoWeek): Promise<WeekValue[]> {
+  readValues(input: KpiInput, week: IsoWeek): WeekValue[] {
     const upstream = this.options.graph.getNodeAttributes(input.kpi);
     if (upstream.kind !== 'kpi') throw new Error(`input ${input.kpi} is not a KPI`);
-    return readKpiValues(this.options.db, upstream.declaration.domain, upstream.declaration.number, inputWeeks(input, week));
+    return this.options.values.read(upstream.declaration.domain, upstream.declaration.number, inputWeeks(input, week));
   }
 
   /**
@@ -102,11 +102,11 @@ export class Freshness {
             break;
           }
           case 'sheet':
-            inputs[`sheet:${input.source}`] = (await this.options.sources.sheet(input.source)).fingerprint;
+            inputs[`sheet:${input.source}`] = (await this.options.sources.sheetFingerprint(input.source)).fingerprint;
             break;
           case 'kpi': {
             const key = input.kpi in inputs ? `${input.kpi}[${name}]` : input.kpi;
-            inputs[key] = await known(key, input.kpi, async () => hashOf(await this.readValues(input, week!)));
+            inputs[key] = await known(key, input.kpi, async () => hashOf(this.readValues(input, week!)));
           }
         }
       }

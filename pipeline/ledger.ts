@@ -140,33 +140,29 @@ export async function recordNodeRun(db: Db, record: NodeRunRecord): Promise<void
     .execute();
 }
 
-/** For each task, its latest successful (or fresh) node-run's fingerprint and its latest status. */
+/**
+ * For each task, its latest successful (or fresh) node-run's fingerprint and its latest status,
+ * in one query: each task's latest rows are found through the (task_id, seq) index, so the cost
+ * follows the number of tasks, not the length of the history.
+ */
 export async function loadHistory(db: Db, taskIds: readonly string[]): Promise<Map<string, History>> {
   const history = new Map<string, History>();
   if (taskIds.length === 0) return history;
-  const successes: { task_id: string; fingerprint: string | null; fingerprint_parts: unknown }[] = await db
-    .selectFrom('kpi_ledger.node_runs')
-    .distinctOn('task_id')
-    .select(['task_id', 'fingerprint', 'fingerprint_parts'])
-    .where('task_id', 'in', taskIds)
-    .where('status', 'in', ['succeeded', 'fresh'])
-    .orderBy('task_id')
-    .orderBy('seq', 'desc')
-    .execute();
-  const latest: { task_id: string; status: string }[] = await db
-    .selectFrom('kpi_ledger.node_runs')
-    .distinctOn('task_id')
-    .select(['task_id', 'status'])
-    .where('task_id', 'in', taskIds)
-    .where('status', '<>', 'pending')
-    .orderBy('task_id')
-    .orderBy('seq', 'desc')
-    .execute();
-  for (const row of latest) history.set(row.task_id, { lastStatus: row.status });
-  for (const row of successes) {
-    if (row.fingerprint === null) continue;
+  const result = await sql<{ task_id: string; last_status: string | null; fingerprint: string | null; fingerprint_parts: unknown }>`
+    select t.task_id, latest.status as last_status, success.fingerprint, success.fingerprint_parts
+    from unnest(${[...taskIds]}::text[]) as t (task_id)
+    left join lateral (
+      select status from kpi_ledger.node_runs n
+      where n.task_id = t.task_id and n.status <> 'pending' order by n.seq desc limit 1
+    ) latest on true
+    left join lateral (
+      select fingerprint, fingerprint_parts from kpi_ledger.node_runs n
+      where n.task_id = t.task_id and n.status in ('succeeded', 'fresh') order by n.seq desc limit 1
+    ) success on true`.execute(db);
+  for (const row of result.rows) {
+    if (row.last_status === null) continue;
     const parts = (typeof row.fingerprint_parts === 'string' ? JSON.parse(row.fingerprint_parts) : row.fingerprint_parts) as Fingerprint | null;
-    history.set(row.task_id, { ...history.get(row.task_id), lastSuccess: { fingerprint: row.fingerprint, parts } });
+    history.set(row.task_id, { lastStatus: row.last_status, ...(row.fingerprint !== null ? { lastSuccess: { fingerprint: row.fingerprint, parts } } : {}) });
   }
   return history;
 }

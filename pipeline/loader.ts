@@ -10,6 +10,16 @@ import type { Problem } from '../graph/errors.ts';
 const NODE_FILE = /\.(ts|mts|js|mjs)$/;
 
 /**
+ * Node files are TypeScript. Run from its sources (tests, tsx) the engine already loads it; the
+ * built engine registers tsx only here, so commands that load no node file never pay for it.
+ */
+let typeScriptLoads: Promise<unknown> | undefined = import.meta.url.endsWith('.ts') ? Promise.resolve() : undefined;
+function loadingTypeScript(): Promise<unknown> {
+  typeScriptLoads ??= import('tsx/esm/api').then(({ register }) => register());
+  return typeScriptLoads;
+}
+
+/**
  * Imports every node file under `dir` (`<dir>/<domain>/<file>.ts`; names starting with `_` are skipped). A file that fails to
  * import or exports no declaration is reported with its path; all problems come at once.
  */
@@ -26,6 +36,7 @@ export async function loadDeclarations(dir: string, root: string = process.cwd()
     .sort();
   const problems: Problem[] = [];
   const loaded: LoadedDeclaration[] = [];
+  if (files.length > 0) await loadingTypeScript();
   for (const entry of files) {
     const path = join(dir, entry);
     const file = relative(root, path) || path;

@@ -1,13 +1,17 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger as PinoLogger, StreamEntry } from 'pino';
-import pretty from 'pino-pretty';
+import type pinoPretty from 'pino-pretty';
 import { writeFailure } from './errors.ts';
 import { scrubSecrets } from './secrets.ts';
 
 export type Logger = PinoLogger;
+
+/** Required only for a terminal: off one (scripts, cron, CI) log lines are JSON and pino-pretty is never loaded. */
+const loadPretty = () => createRequire(import.meta.url)('pino-pretty') as typeof pinoPretty;
 
 /** The values KPI_LOG_LEVEL may take (checked with the configuration). */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
@@ -55,7 +59,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const readable = options.pretty ?? process.stderr.isTTY === true;
   const console: LineSink = options.console ?? { write: (line) => process.stderr.write(line) };
   const consoleStream = readable
-    ? pretty({
+    ? loadPretty()({
         destination: scrubbing(console),
         sync: true,
         singleLine: true,

@@ -1,4 +1,3 @@
-import { kpiNumberLabel } from '../graph/ids.ts';
 import { IsoWeek } from '../graph/iso-week.ts';
 import { planTasks, taskId } from '../graph/plan.ts';
 import type { PlanRequest, Task, TaskGraph } from '../graph/plan.ts';
@@ -8,7 +7,7 @@ import { blockingFailure, checkFailure } from './checks.ts';
 import type { Config } from './config.ts';
 import { createConnectors } from './connectors/factory.ts';
 import type { Connectors } from './connectors/factory.ts';
-import { ensureScorecardTable, storedWeeks, upsertScorecardValue } from './connectors/warehouse/scorecards.ts';
+import { ensureScorecardTable, upsertScorecardValue } from './connectors/warehouse/scorecards.ts';
 import { upsertValueStatus } from './connectors/warehouse/scorecard-status.ts';
 import { openWarehouse } from './connectors/warehouse/warehouse.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
@@ -33,6 +32,7 @@ import type { Project } from './project.ts';
 import { selectFrom } from './selection.ts';
 import { withTimeout, withWarehouseRetry } from './retry.ts';
 import { Sources } from './sources.ts';
+import { StoredValues } from './stored-values.ts';
 import { TaskRunner } from './task-runner.ts';
 import type { TaskValue } from './task-runner.ts';
 import { codeVersion } from './version.ts';
@@ -109,6 +109,7 @@ export interface Session {
   readonly connectors: Connectors;
   /** The session's own work on the warehouse, limited and retried (see WarehouseStep). */
   readonly step: WarehouseStep;
+  readonly values: StoredValues;
   close(): Promise<void>;
 }
 
@@ -145,21 +146,17 @@ async function openSession(
   const warehouse = await openWarehouse(options.config, options.log);
   const step = warehouseSteps(options.config, options.log, warehouse.lost);
   try {
-    const { retry, stored } = await step('reading what the warehouse holds', async () => {
+    const { retry, values } = await step('reading what the warehouse holds', async () => {
       const { retry } = (await beforePlanning?.(warehouse)) ?? {};
-      const stored = new Set<string>();
-      for (const domain of project.domains) {
-        await ensureScorecardTable(warehouse.db, domain);
-        for (const key of await storedWeeks(warehouse.db, domain)) stored.add(`${domain}:${key}`);
-      }
-      return { retry, stored };
+      for (const domain of project.domains) await ensureScorecardTable(warehouse.db, domain);
+      return { retry, values: await StoredValues.load(warehouse.db, project.domains) };
     });
     const only = retry ?? options.only;
     // Asked for explicitly: what failed or was blocked runs even if nothing changed since.
     for (const task of retry ?? []) forced.add(task.nodeId);
     const isStored = (nodeId: string, week: IsoWeek) => {
       const node = project.graph.getNodeAttributes(nodeId);
-      return node.kind === 'kpi' && stored.has(`${node.declaration.domain}:${kpiNumberLabel(node.declaration.number)}@${week.id}`);
+      return node.kind === 'kpi' && values.has(node.declaration.domain, node.declaration.number, week);
     };
     const firstWeek = firstWeekOf(options.config);
     // A stored value that failed an `error` check is not read: its week is planned again, and blocks what reads it if it fails again.
@@ -179,6 +176,7 @@ async function openSession(
       graph: project.graph,
       code: project.code,
       db: warehouse.db,
+      values,
       sources,
       history: await step('reading the ledger', () => loadHistory(warehouse.db, tasks.nodes())),
       isStored,
@@ -186,7 +184,7 @@ async function openSession(
       destinationOf: (domain, destination) => connectors.sinkFor(domain, destination).destination(domain),
       timeZone: options.config.timeZone,
     });
-    return { project, warehouse, tasks, sources, freshness, connectors, step, close: () => warehouse.close() };
+    return { project, warehouse, tasks, sources, freshness, connectors, step, values, close: () => warehouse.close() };
   } catch (error) {
     await warehouse.close();
     throw error;
@@ -255,6 +253,8 @@ export async function runPipeline(options: RunOptions): Promise<RunOutcome> {
 /** `lockLost` aborts when the warehouse lock was lost for good: like a lost warehouse, it ends the run. */
 async function runHoldingLock(runId: string, options: RunOptions, project: Project, lockLost: AbortSignal): Promise<RunOutcome> {
   const { log } = options;
+  // Two git processes: they run while the warehouse opens.
+  const version = codeVersion(options.config.paths.root);
   let retried: RetriedRun | undefined;
   const session = await openSession(options, project, async (warehouse) => {
     for (const abandoned of await recordAbandonedRuns(warehouse.db, runId)) {
@@ -281,6 +281,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
     warehouse,
     sources: session.sources,
     freshness: session.freshness,
+    values: session.values,
     sinkFor: (domain, destination) => session.connectors.sinkFor(domain, destination),
     log,
   });
@@ -293,7 +294,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       selection: [...options.select, ...options.exclude.map((selector) => `--exclude ${selector}`)].join(' ') || '*',
       weeks: weeks.join(','),
       concurrency: options.concurrency,
-      codeVersion: await codeVersion(options.config.paths.root),
+      codeVersion: await version,
     };
     const planned = tasks.mapNodes((id, task) => ({ taskId: id, nodeId: task.node.id, ...(task.week ? { week: task.week.id } : {}) }));
     await step('recording the run', () => startRun(warehouse.db, run, planned));
@@ -317,6 +318,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       runId,
       printDate,
       step,
+      values: session.values,
       published: await step('reading what was published', () => lastPublishedValues(warehouse.db, weeks)),
       onRestated: (restatement) => {
         restatements.push(restatement);
@@ -370,6 +372,8 @@ interface RecorderContext {
   readonly project: Project;
   readonly runId: string;
   readonly printDate: string;
+  /** Told of each value the run stores, once committed. */
+  readonly values: StoredValues;
   /** The last published value of each KPI-week the run may compute: a change to one is a restatement. */
   readonly published: ReadonlyMap<string, PublishedValue>;
   onRestated(restatement: Restatement): void;
@@ -453,6 +457,7 @@ function runRecorder(context: RecorderContext) {
           if (restatement) await recordRestatement(trx, restatement);
         }),
       );
+      context.values.remember(declaration.domain, declaration.number, week, value.value);
       if (restatement) context.onRestated(restatement);
     },
 

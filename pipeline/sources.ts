@@ -1,3 +1,5 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { SheetRow } from '../graph/declare.ts';
 import type { Config } from './config.ts';
 import { cleanRange } from './connectors/sheets/clean.ts';
@@ -16,6 +18,12 @@ export interface LoadedSheet {
   readonly fingerprint: string;
 }
 
+/** What decides a sheet source's freshness, without its rows. */
+export interface SheetFingerprint {
+  readonly fingerprint: string;
+  readonly rows: number;
+}
+
 /**
  * The run's view of its sources, each read once however many tasks ask: a spreadsheet range
  * read and cleaned, a warehouse table checked and fingerprinted.
@@ -24,6 +32,8 @@ export class Sources {
   private readonly sheets = new Map<string, Promise<LoadedSheet>>();
   private readonly tables = new Map<string, Promise<string>>();
   private readonly checked = new Map<string, Promise<void>>();
+  private readonly sheetFingerprints = new Map<string, Promise<SheetFingerprint>>();
+  private remembered: Promise<Record<string, RememberedSheet>> | undefined;
 
   constructor(
     private readonly config: Config,
@@ -41,6 +51,48 @@ export class Sources {
     });
   }
 
+  /**
+   * A sheet source's fingerprint and row count. For a file whose bytes (and the source's
+   * configuration) are those of an earlier read, they are taken from what that read
+   * remembered in the state folder, so deciding that its KPIs are fresh never parses a workbook.
+   */
+  sheetFingerprint(source: string): Promise<SheetFingerprint> {
+    return cached(this.sheetFingerprints, source, async () => {
+      const sheet = this.config.sheets[source];
+      const contentKey = sheet && (await this.reader.contentKey?.(source, sheet).catch(() => undefined));
+      const key = contentKey === undefined ? undefined : hashOf({ contentKey, sheet });
+      const remembered = key === undefined ? undefined : (await this.rememberedSheets())[source];
+      if (remembered !== undefined && remembered.key === key) return { fingerprint: remembered.fingerprint, rows: remembered.rows };
+      const { rows, fingerprint } = await this.sheet(source);
+      if (key !== undefined) await this.rememberSheet(source, { key, fingerprint, rows: rows.length });
+      return { fingerprint, rows: rows.length };
+    });
+  }
+
+  private rememberedSheets(): Promise<Record<string, RememberedSheet>> {
+    this.remembered ??= readFile(this.rememberedFile(), 'utf8').then((text) => JSON.parse(text) as Record<string, RememberedSheet>, () => ({}));
+    return this.remembered;
+  }
+
+  /** Written whole to a file of its own and renamed, as another process may read it meanwhile. */
+  private async rememberSheet(source: string, entry: RememberedSheet): Promise<void> {
+    const all = { ...(await this.rememberedSheets()), [source]: entry };
+    this.remembered = Promise.resolve(all);
+    const file = this.rememberedFile();
+    const temporary = `${file}.${process.pid}.tmp`;
+    try {
+      await mkdir(this.config.paths.state, { recursive: true });
+      await writeFile(temporary, JSON.stringify(all));
+      await rename(temporary, file);
+    } catch {
+      // Only a shortcut for the next run: without it the next run reads the file again.
+    }
+  }
+
+  private rememberedFile(): string {
+    return join(this.config.paths.state, 'sheet-fingerprints.json');
+  }
+
   /** Checks that the table exists and returns the fingerprint of the part `scope` covers (see tableFingerprint), once per run. */
   table(table: string, scope: TableScope = {}): Promise<string> {
     return cached(this.tables, `${table} ${hashOf(scope)}`, async () => {
@@ -49,7 +101,10 @@ export class Sources {
     });
   }
 
-  /** That the table, and its change column when one is declared, exist: once per run. */
+  /**
+   * That the table, and its change column when one is declared, exist: once per run. Asked of
+   * the catalog directly: information_schema's views cost an embedded warehouse far more.
+   */
   private checkTable(table: string, changeColumn: string | undefined): Promise<void> {
     return cached(this.checked, table, async () => {
       const columns = await describeTable(this.warehouse.db, table);
@@ -59,6 +114,13 @@ export class Sources {
       }
     });
   }
+}
+
+/** A sheet source's fingerprint as an earlier read left it: `key` covers the file's bytes and the source's configuration. */
+interface RememberedSheet {
+  readonly key: string;
+  readonly fingerprint: string;
+  readonly rows: number;
 }
 
 /** A failed read is not cached: the next task to ask tries again and gets its own error. */

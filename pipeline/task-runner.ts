@@ -4,14 +4,12 @@ import type { ComputeContext, InputDeclaration, KpiDeclaration, SheetHandle, Tab
 import { IsoWeek } from '../graph/iso-week.ts';
 import type { Task } from '../graph/plan.ts';
 import type { Config } from './config.ts';
-import { openDuck } from './connectors/duckdb/duck.ts';
 import type { Duck } from './connectors/duckdb/duck.ts';
 import { tabName } from './connectors/scorecards/layout.ts';
 import { weekColumnOf } from './connectors/scorecards/week-column.ts';
 import type { PublishReport, ScorecardSink } from './connectors/scorecards/scorecard-sink.ts';
 import { checkContext, describeFailures, failedChecks, runChecks } from './checks.ts';
 import type { CheckOutcome } from './checks.ts';
-import { readKpiValues } from './connectors/warehouse/scorecards.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
 import { weekContext } from './dates.ts';
 import { coerceError, NodeError } from './errors.ts';
@@ -23,6 +21,7 @@ import type { Freshness } from './freshness.ts';
 import type { Logger } from './log.ts';
 import { domainKpis } from './project.ts';
 import type { Sources } from './sources.ts';
+import type { StoredValues } from './stored-values.ts';
 
 /** What a task produced. KPI and publish tasks carry the fingerprint and why they ran (or that they were fresh). */
 export type TaskValue =
@@ -54,6 +53,7 @@ export interface TaskRunnerOptions {
   readonly warehouse: Warehouse;
   readonly sources: Sources;
   readonly freshness: Freshness;
+  readonly values: StoredValues;
   readonly sinkFor: (domain: string, destination: string) => ScorecardSink;
   readonly log: Logger;
 }
@@ -110,11 +110,12 @@ export class TaskRunner {
         await this.options.sources.table(node.table, node.changeColumn === undefined ? {} : { changeColumn: node.changeColumn });
         return { kind: 'source' };
       case 'sheet':
-        return { kind: 'source', rows: (await this.registerSheet(node.source, log)).rows.length };
+        // Only fingerprinted here: its rows are read, and loaded into DuckDB, when a KPI that reads it computes.
+        return { kind: 'source', rows: (await this.options.sources.sheetFingerprint(node.source)).rows };
       case 'kpi': {
         const { fingerprint, reasons } = await this.options.freshness.assess(task);
         if (reasons.length === 0) {
-          const [stored] = await readKpiValues(this.options.warehouse.db, node.declaration.domain, node.declaration.number, [weekOf(task)]);
+          const [stored] = this.options.values.read(node.declaration.domain, node.declaration.number, [weekOf(task)]);
           return { kind: 'kpi', value: stored?.value ?? null, fresh: true, fingerprint, reasons };
         }
         log.debug({ reasons }, 'stale');
@@ -173,7 +174,7 @@ export class TaskRunner {
       week: weekContext(week, this.options.config.timeZone),
       inputs: inputs as ComputeContext<Record<string, InputDeclaration>>['inputs'],
       warehouse: this.options.warehouse.db,
-      duck: await this.openDuck(),
+      duck: { all: async (query, params) => (await this.openDuck()).all(query, params) },
       log: {
         info: (message, fields) => log.info(fields ?? {}, message),
         warn: (message, fields) => log.warn(fields ?? {}, message),
@@ -223,8 +224,9 @@ export class TaskRunner {
     return { report, published };
   }
 
+  /** DuckDB is loaded at the first sheet or KPI that uses it: a run that computes nothing never loads it. */
   private openDuck(): Promise<Duck> {
-    this.duck ??= openDuck();
+    this.duck ??= import('./connectors/duckdb/duck.ts').then(({ openDuck }) => openDuck());
     return this.duck;
   }
 }

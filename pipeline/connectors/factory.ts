@@ -2,10 +2,8 @@ import type { Task } from '../../graph/plan.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../executor.ts';
 import type { Logger } from '../log.ts';
-import { READ_SCOPE, WRITE_SCOPE, googleAuth, serviceAccountFromEnv } from './google/credentials.ts';
+import { READ_SCOPE, WRITE_SCOPE, serviceAccountFromEnv } from './google/credentials.ts';
 import type { ServiceAccount } from './google/credentials.ts';
-import { googleSheetReader } from './google/sheets-reader.ts';
-import { googleSheetsSink } from './google/sheets-sink.ts';
 import type { GoogleScorecardSink } from './google/sheets-sink.ts';
 import type { GoogleContext } from './google/spreadsheet.ts';
 import { configuredDestinations } from './scorecards/destinations.ts';
@@ -41,12 +39,17 @@ export async function createConnectors(config: Config, log: Logger, env: NodeJS.
   const account = await serviceAccountFromEnv(env);
   if (account) log.info({ account: account.email }, 'Google Sheets: using the service account from the environment');
   else log.info('no Google credentials in the environment (GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_SERVICE_ACCOUNT_JSON): sheet sources are read from local files and scorecards written to local workbooks');
-  const google = account ? googleConnectors(config, account, log) : undefined;
+  const google = account ? await googleConnectors(config, account, log) : undefined;
   const usesGoogle = (task: Task) =>
     google !== undefined &&
     ((task.node.kind === 'sheet' && config.sheets[task.node.source]?.google !== undefined) || (task.node.kind === 'publish' && task.destination === 'google'));
   return {
-    sheets: google ? { read: (name, source) => (source.google ? google.reader.read(name, source) : local.read(name, source)) } : local,
+    sheets: google
+      ? {
+          read: (name, source) => (source.google ? google.reader.read(name, source) : local.read(name, source)),
+          contentKey: async (name, source) => (source.google ? undefined : local.contentKey?.(name, source)),
+        }
+      : local,
     destinationsOf: (domain) => (google ? configuredDestinations(config, domain) : ['workbook']),
     sinkFor: (domain, destination) =>
       (destination === 'workbook' ? workbooks : destination === 'google' ? google?.sinkFor(domain) : undefined) ?? unknownDestination(domain, destination),
@@ -60,8 +63,16 @@ export async function createConnectors(config: Config, log: Logger, env: NodeJS.
   };
 }
 
-/** The Google side: a reader for sheet sources and, per domain that publishes there, one sink. */
-function googleConnectors(config: Config, account: ServiceAccount, log: Logger) {
+/**
+ * The Google side: a reader for sheet sources and, per domain that publishes there, one sink.
+ * Loaded only with credentials: the Google client libraries take longer to load than most commands run.
+ */
+async function googleConnectors(config: Config, account: ServiceAccount, log: Logger) {
+  const [{ googleAuth }, { googleSheetReader }, { googleSheetsSink }] = await Promise.all([
+    import('./google/spreadsheet.ts'),
+    import('./google/sheets-reader.ts'),
+    import('./google/sheets-sink.ts'),
+  ]);
   const context = (scope: string): GoogleContext => ({ auth: googleAuth(account, scope), account: account.email, retry: config.google.retry, log });
   const writer = context(WRITE_SCOPE);
   const sinks = new Map<string, GoogleScorecardSink>();

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { JWT } from 'google-auth-library';
 import { ConfigError } from '../../config.ts';
 
 export const READ_SCOPE = 'https://www.googleapis.com/auth/spreadsheets.readonly';
@@ -44,17 +43,4 @@ export async function serviceAccountFromEnv(env: NodeJS.ProcessEnv = process.env
     throw new ConfigError(`${from}: not a service-account key (needs client_email and private_key)`);
   }
   return { email: key.client_email, privateKey: key.private_key, from };
-}
-
-/**
- * An OAuth client for the service account. Its token requests go through the global `fetch`
- * (like google-spreadsheet's own requests), not gaxios's bundled node-fetch.
- */
-export function googleAuth(account: ServiceAccount, scope: string): JWT {
-  return new JWT({
-    email: account.email,
-    key: account.privateKey,
-    scopes: [scope],
-    transporterOptions: { fetchImplementation: globalThis.fetch },
-  });
 }

@@ -1,9 +1,10 @@
 import { GoogleSpreadsheet } from 'google-spreadsheet';
 import type { GoogleSpreadsheetWorksheet } from 'google-spreadsheet';
-import type { JWT } from 'google-auth-library';
+import { JWT } from 'google-auth-library';
 import type { Logger } from '../../log.ts';
 import { httpStatusOf, isTransient, withRetry } from '../../retry.ts';
 import type { RetryOptions, RetryPolicy } from '../../retry.ts';
+import type { ServiceAccount } from './credentials.ts';
 
 /** A Google Sheets call that failed, with what a user needs to fix it. */
 export class GoogleSheetsError extends Error {
@@ -19,6 +20,19 @@ export class GoogleSheetsError extends Error {
     super(message, options);
     this.name = 'GoogleSheetsError';
   }
+}
+
+/**
+ * An OAuth client for the service account. Its token requests go through the global `fetch`
+ * (like google-spreadsheet's own requests), not gaxios's bundled node-fetch.
+ */
+export function googleAuth(account: ServiceAccount, scope: string): JWT {
+  return new JWT({
+    email: account.email,
+    key: account.privateKey,
+    scopes: [scope],
+    transporterOptions: { fetchImplementation: globalThis.fetch },
+  });
 }
 
 export interface GoogleContext {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, link, mkdir, rename, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { writeFailure } from '../../errors.ts';
 import { FIRST_WEEK_COLUMN, HEADER_ROW, planWeekColumn } from './layout.ts';
 import type { TabSnapshot } from './layout.ts';
@@ -11,11 +11,17 @@ import type { PublishReport, ScorecardSink } from './scorecard-sink.ts';
 /** The embedded default: one workbook per domain, `<dir>/<domain>.xlsx`, in the scorecard layout. */
 export function xlsxSink(dir: string): ScorecardSink {
   const fileOf = (domain: string) => join(dir, `${domain}.xlsx`);
+  // What each file held when this sink last wrote it: a backfill publishing a hundred weeks
+  // parses each workbook once, unless something else has written the file since.
+  const written = new Map<string, { workbook: ExcelJS.Workbook; version: string }>();
   return {
     destination: (domain) => `workbook ${fileOf(domain)}${existsSync(fileOf(domain)) ? '' : ' (missing)'}`,
     async publish(domain, tab, column): Promise<PublishReport> {
       const file = fileOf(domain);
-      const workbook = await readWorkbook(file);
+      const kept = written.get(file);
+      // Dropped until written again: a failed write leaves the copy in memory ahead of the file.
+      written.delete(file);
+      const workbook = kept !== undefined && kept.version === (await versionOf(file)) ? kept.workbook : await readWorkbook(file);
       const sheet = workbook.getWorksheet(tab) ?? workbook.addWorksheet(tab);
 
       const plan = planWeekColumn(snapshot(sheet), column);
@@ -33,6 +39,8 @@ export function xlsxSink(dir: string): ScorecardSink {
       sheet.views = [{ state: 'frozen', xSplit: FIRST_WEEK_COLUMN - 1, ySplit: HEADER_ROW }];
 
       await writeWorkbook(workbook, file);
+      const version = await versionOf(file);
+      if (version !== undefined) written.set(file, { workbook, version });
       return {
         location: file,
         tab,
@@ -47,7 +55,9 @@ export function xlsxSink(dir: string): ScorecardSink {
 
 /** The workbook at `file`, or a new one when there is none; one clear error when it cannot be read. */
 async function readWorkbook(file: string): Promise<ExcelJS.Workbook> {
-  const workbook = new ExcelJS.Workbook();
+  // Loaded at the first publish: exceljs takes longer to load than a run that publishes nothing.
+  const { default: excel } = await import('exceljs');
+  const workbook = new excel.Workbook();
   if (!existsSync(file)) return workbook;
   try {
     await workbook.xlsx.readFile(file);
@@ -60,6 +70,12 @@ async function readWorkbook(file: string): Promise<ExcelJS.Workbook> {
 
 const backupOf = (file: string) => `${file}.bak`;
 
+/** Changes whenever the file is replaced or written: every writer renames a new file into place or changes its size or time. */
+async function versionOf(file: string): Promise<string | undefined> {
+  const stats = await stat(file).catch(() => undefined);
+  return stats && `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+}
+
 /**
  * Writes to a temporary file of its own beside the workbook and renames it into place, so a
  * crash, a full disk or another writer never leaves a half-written workbook; the previous one
@@ -69,7 +85,8 @@ async function writeWorkbook(workbook: ExcelJS.Workbook, file: string): Promise<
   const temporary = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(file), { recursive: true });
-    await workbook.xlsx.writeFile(temporary);
+    // The fastest deflate: a backfill writes a workbook per week, and level 6 saves a few hundred bytes.
+    await workbook.xlsx.writeFile(temporary, { zip: { compression: 'DEFLATE', compressionOptions: { level: 1 } } });
     if (existsSync(file)) await keepBackup(file, temporary);
     await rename(temporary, file);
   } catch (error) {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { SheetSourceConfig } from '../../config.ts';
 import { SourceError } from '../../errors.ts';
 import { UncomputedFormula } from './uncomputed-formula.ts';
@@ -17,7 +17,9 @@ export async function readLocalSheet(file: string, source: SheetSourceConfig): P
       const records: string[][] = parse(await readFile(file), { relax_column_count: true });
       grid = records.map((cells, index) => ({ rowNumber: index + 1, cells }));
     } else if (extension === '.xlsx') {
-      const workbook = new ExcelJS.Workbook();
+      // Loaded at the first workbook read: exceljs takes longer to load than many commands run.
+      const { default: excel } = await import('exceljs');
+      const workbook = new excel.Workbook();
       await workbook.xlsx.readFile(file);
       const sheet = source.tab ? workbook.getWorksheet(source.tab) : workbook.worksheets[0];
       if (!sheet) {
@@ -28,7 +30,7 @@ export async function readLocalSheet(file: string, source: SheetSourceConfig): P
       grid = [];
       sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
         const cells: RawCell[] = [];
-        for (let column = 1; column <= row.cellCount; column++) cells.push(cellValue(row.getCell(column)));
+        for (let column = 1; column <= row.cellCount; column++) cells.push(cellValue(row.getCell(column), excel.ValueType.Formula));
         grid.push({ rowNumber, cells });
       });
     } else {
@@ -55,8 +57,8 @@ export async function readLocalSheet(file: string, source: SheetSourceConfig): P
  * What the cell shows. A formula reads as its saved result; a file written by a program that
  * does not calculate has none, and reading it as empty would give a wrong sum without a word.
  */
-function cellValue(cell: ExcelJS.Cell): RawCell {
-  if (cell.type !== ExcelJS.ValueType.Formula) return plainValue(cell.value);
+function cellValue(cell: ExcelJS.Cell, formulaType: ExcelJS.ValueType): RawCell {
+  if (cell.type !== formulaType) return plainValue(cell.value);
   const result = cell.result as ExcelJS.CellValue | undefined;
   return result === undefined ? new UncomputedFormula(cell.address, cell.formula) : plainValue(result);
 }

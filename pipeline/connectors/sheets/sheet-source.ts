@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { SheetSourceConfig } from '../../config.ts';
 import { SourceError } from '../../errors.ts';
@@ -24,6 +26,11 @@ export interface RawRange {
 
 export interface SheetReader {
   read(name: string, source: SheetSourceConfig): Promise<RawRange>;
+  /**
+   * A cheap key that changes whenever `read` may return something else (a local file's content
+   * hash); undefined where there is none short of reading (Google).
+   */
+  contentKey?(name: string, source: SheetSourceConfig): Promise<string | undefined>;
 }
 
 /** Reads sources that are files (xlsx, csv) relative to `root`. */
@@ -35,5 +42,7 @@ export function localSheetReader(root: string): SheetReader {
       }
       return readLocalSheet(resolve(root, source.file), source);
     },
+    contentKey: async (_name, source) =>
+      source.file === undefined ? undefined : createHash('sha256').update(await readFile(resolve(root, source.file))).digest('hex'),
   };
 }

@@ -132,6 +132,7 @@ const MIGRATIONS: Record<string, Migration> = {
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS);
 
 export async function migrate(db: Kysely<any>): Promise<void> {
+  if (await allApplied(db)) return;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => MIGRATIONS },
@@ -144,4 +145,16 @@ export async function migrate(db: Kysely<any>): Promise<void> {
     if (failed === undefined) throw error;
     throw new Error(`warehouse migration ${failed} failed: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * Whether every migration is recorded as applied, in two cheap queries: the Migrator first
+ * introspects every column of the catalog, which costs an embedded warehouse more than the
+ * rest of a command that finds everything fresh.
+ */
+async function allApplied(db: Kysely<any>): Promise<boolean> {
+  const { rows } = await sql<{ exists: boolean }>`select to_regclass('kpi_ledger.kysely_migration') is not null as exists`.execute(db);
+  if (!rows[0]?.exists) return false;
+  const applied = new Set((await db.selectFrom('kpi_ledger.kysely_migration').select('name').execute()).map((row: { name: string }) => row.name));
+  return Object.keys(MIGRATIONS).every((name) => applied.has(name));
 }

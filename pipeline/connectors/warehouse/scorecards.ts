@@ -89,15 +89,11 @@ export async function readKpiValues(db: Db, domain: string, kpiNumber: number, w
   return weeks.map((week) => ({ week: week.id, value: byWeek.get(week.id) ?? null }));
 }
 
-/** `kpi_number@iso_week` of every stored value of a domain. */
-export async function storedWeeks(db: Db, domain: string): Promise<Set<string>> {
-  const rows: { kpi_number: string; iso_week: string }[] = await db
-    .withSchema(SCORECARD_SCHEMA)
-    .selectFrom(scorecardTable(domain))
-    .select(['kpi_number', 'iso_week'])
-    .where('range_type', '=', RANGE_TYPE)
-    .execute();
-  return new Set(rows.map((row) => `${row.kpi_number}@${row.iso_week}`));
+/** One stored value of a domain's scorecard. */
+export interface StoredValue {
+  readonly kpiNumber: string;
+  readonly week: string;
+  readonly value: number | null;
 }
 
 export interface StoredWeekValue {
@@ -117,6 +113,23 @@ export async function readScorecardWeek(db: Db, domain: string, week: IsoWeek): 
     .orderBy('kpi_number')
     .execute();
   return rows.map((row) => ({ kpiNumber: row.kpi_number, name: row.field_name, value: row.field_value === null ? null : Number(row.field_value) }));
+}
+
+export interface StoredValue {
+  readonly kpiNumber: string;
+  readonly week: string;
+  readonly value: number | null;
+}
+
+/** Every stored value of a domain, in one query. */
+export async function readScorecard(db: Db, domain: string): Promise<StoredValue[]> {
+  const rows: { kpi_number: string; iso_week: string; field_value: number | null }[] = await db
+    .withSchema(SCORECARD_SCHEMA)
+    .selectFrom(scorecardTable(domain))
+    .select(['kpi_number', 'iso_week', 'field_value'])
+    .where('range_type', '=', RANGE_TYPE)
+    .execute();
+  return rows.map((row) => ({ kpiNumber: row.kpi_number, week: row.iso_week, value: row.field_value === null ? null : Number(row.field_value) }));
 }
 
 export interface StoredValue {

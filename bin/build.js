@@ -1,0 +1,76 @@
+// Builds the engine once into dist/ (run by `pnpm install` through `prepare`, and by bin/kpi.js
+// when the sources changed), so a command runs JavaScript without transforming TypeScript.
+// KPI files stay TypeScript: the engine loads them through tsx when it imports them.
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const DIST = join(ROOT, 'dist');
+/** What the build was made from: every input file with its modification time. */
+const STAMP = join(DIST, 'build.json');
+
+/**
+ * Whether dist/ was built from the sources as they are now: every file the bundle was made
+ * of (and this script) still has the modification time it had then. A file added later
+ * counts once an input imports it, and that input changed.
+ */
+export function isBuildCurrent() {
+  let stamp;
+  try {
+    stamp = JSON.parse(readFileSync(STAMP, 'utf8'));
+  } catch {
+    return false;
+  }
+  try {
+    return Object.entries(stamp.inputs).every(([file, mtimeMs]) => statSync(join(ROOT, file)).mtimeMs === mtimeMs);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Bundles pipeline/cli.ts with each command (and each lazily loaded connector) in its own
+ * chunk; packages stay external. Files are written under temporary names and renamed, entry
+ * and stamp last, so a process starting meanwhile never loads half a build.
+ */
+export async function buildEngine() {
+  const { build } = await import('esbuild');
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: { cli: 'pipeline/cli.ts' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    outdir: DIST,
+    write: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  await mkdir(DIST, { recursive: true });
+  const entry = join(DIST, 'cli.js');
+  const outputs = [...result.outputFiles].sort((a, b) => (a.path === entry) - (b.path === entry));
+  for (const file of outputs) await writeAtomically(file.path, file.contents);
+  const written = new Set(outputs.map((file) => file.path));
+  for (const name of await readdir(DIST)) {
+    if (name.endsWith('.js') && !written.has(join(DIST, name))) await rm(join(DIST, name), { force: true });
+  }
+  const inputs = {};
+  for (const file of [...Object.keys(result.metafile.inputs), relative(ROOT, fileURLToPath(import.meta.url))]) {
+    inputs[file] = statSync(join(ROOT, file)).mtimeMs;
+  }
+  await writeAtomically(STAMP, JSON.stringify({ inputs }, null, 1));
+}
+
+async function writeAtomically(path, contents) {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, contents);
+  await rename(temporary, path);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await buildEngine();

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.ts';
 import { codeVersion } from '../version.ts';
 
-const PACKAGE_ROOT = resolve(import.meta.dirname, '..', '..');
+const PACKAGE_ROOT = packageRoot();
 
 /**
  * `--version`: `kpi-factory 0.1.0`, with the commit (`+dirty` with local changes) when the

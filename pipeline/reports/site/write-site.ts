@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { packageRoot } from '../../package-root.ts';
 import type { SiteModel } from './model.ts';
 import { renderPages } from './pages.ts';
 import { ASSETS, INDEX_PAGE } from './paths.ts';
@@ -36,7 +37,7 @@ export async function writeSite(model: SiteModel, out: string): Promise<string> 
     }
     await mkdir(join(fresh, ASSETS), { recursive: true });
     await writeFile(join(fresh, ASSETS, 'site.css'), siteCss());
-    await copyFile(join(import.meta.dirname, 'assets', 'kpi-chart.js'), join(fresh, ASSETS, 'kpi-chart.js'));
+    await copyFile(join(packageRoot(), 'pipeline', 'reports', 'site', 'assets', 'kpi-chart.js'), join(fresh, ASSETS, 'kpi-chart.js'));
     const require = createRequire(import.meta.url);
     for (const asset of LIBRARY_ASSETS) await copyFile(require.resolve(asset), join(fresh, ASSETS, asset.split('/').at(-1)!));
     await writeFile(join(fresh, MARKER), 'written by `pnpm pipeline docs`; the whole folder is replaced on the next one\n');

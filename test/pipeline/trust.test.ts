@@ -166,3 +166,39 @@ describe('late-arriving data', () => {
     assert.equal(kpi06.status, 'succeeded');
   });
 });
+
+describe('no number that only looks right', () => {
+  let environment: TestEnvironment;
+  before(async () => {
+    environment = await createEnvironment('pglite');
+  });
+  after(() => environment.cleanup());
+
+  test('a 4-week average whose window reaches before the data has no value, with the reason; complete windows are the mean of the stored weeks', async () => {
+    const finished = (await events(environment, ['run', '--select', '+success.kpi05', '--weeks', '2024-W01..2024-W03'])).filter((event) => event.event === 'task finished');
+    const kpi05 = (week: string) => finished.find((event) => event.node === 'success.kpi05' && event.week === week)!;
+    assert.equal(kpi05('2024-W01').value, null);
+    assert.match(String(kpi05('2024-W01').display), /no value: incomplete window \(success\.kpi06 has no value for 2023-W50\)/);
+    const warehouse = await openWarehouse(environment.config, log);
+    try {
+      for (const week of ['2024-W02', '2024-W03']) {
+        const window = weekRange(IsoWeek.parse(week).add(-3), IsoWeek.parse(week)).map((each) => each.id);
+        const { rows } = await sql<{ mean: number }>`
+          select avg(field_value)::float8 as mean from vl_analytics.scorecard_success
+          where kpi_number = '06' and iso_week in (${sql.join(window)})`.execute(warehouse.db);
+        assert.ok(Math.abs((kpi05(week).value as number) - rows[0]!.mean) < 1e-9, week);
+      }
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+  test('a week that has not ended is refused with exit 2 unless asked for with --allow-incomplete', async () => {
+    const next = lastCompletedWeek(currentInstant(), 'Europe/Madrid').add(1);
+    const refused = await runCli(['plan', '--select', 'success.kpi06', '--week', next.id], environment.env);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, new RegExp(`${next.id} has not ended yet .*--allow-incomplete`));
+    const allowed = await runCli(['plan', '--select', 'success.kpi06', '--week', next.id, '--allow-incomplete'], environment.env);
+    assert.equal(allowed.code, 0, allowed.stderr);
+  });
+});

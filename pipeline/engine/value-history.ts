@@ -33,20 +33,6 @@ export async function lastPublishedValues(db: Db, weeks: readonly string[]): Pro
   return new Map(rows.map((row) => [keyOf(row.node_id, row.iso_week), { value: numberOrNull(row.value), publishedAt: instant(row.published_at) }]));
 }
 
-/** The value last published to `destination` for each KPI of a week, keyed by node id. */
-export async function lastPublishedTo(db: Db, destination: string, week: string): Promise<Map<string, number | null>> {
-  const rows: { node_id: string; value: number | null }[] = await db
-    .selectFrom('kpi_ledger.published_values')
-    .distinctOn('node_id')
-    .select(['node_id', 'value'])
-    .where('destination', '=', destination)
-    .where('iso_week', '=', week)
-    .orderBy('node_id')
-    .orderBy('published_at', 'desc')
-    .execute();
-  return new Map(rows.map((row) => [row.node_id, numberOrNull(row.value)]));
-}
-
 export interface PublishedCell {
   readonly nodeId: string;
   readonly week: string;

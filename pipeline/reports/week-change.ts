@@ -1,4 +1,5 @@
 import type { Unit } from '../../graph/declare.ts';
+import { sameValue } from '../engine/value-history.ts';
 import { formatNumber } from '../units.ts';
 
 /** A KPI's change from the week before, as the scorecards' notes and the site show it. */
@@ -15,9 +16,9 @@ export interface WeekChange {
  */
 export function weekChange(value: number | null, previous: number | null, unit: Unit): WeekChange | undefined {
   if (value === null || previous === null) return undefined;
-  const delta = value - previous;
   // Noise from floating-point sums is no change.
-  if (Math.abs(delta) <= 1e-9 * Math.max(1, Math.abs(value), Math.abs(previous))) return { arrow: '=', text: 'no change', delta: 0 };
+  if (sameValue(value, previous)) return { arrow: '=', text: 'no change', delta: 0 };
+  const delta = value - previous;
   const sign = delta > 0 ? '+' : '−';
   const size = Math.abs(delta);
   const amount = unit === 'percent' ? `${formatNumber(size * 100, 1)} pp` : unit === 'currency' ? size.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : formatNumber(size, 2);

@@ -43,7 +43,10 @@ export const CLI = ['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts')];
 /** Two years of the Success scorecard, forced: a run long enough to act on while it runs. */
 export const BACKFILL = ['run', '--target', 'success.publish', '--weeks', '2024-W01..2025-W52', '--yes', '--force'];
 
-/** Runs the CLI in its own process. */
+/**
+ * Runs the CLI in its own process as a user would, from its sources under tsx, so a test never
+ * waits for a build (`pnpm pipeline …` runs the same CLI built into dist/: see startup.test.ts).
+ */
 export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
   return spawnNode([...CLI, ...args], env).done;
 }

@@ -2,7 +2,8 @@
  * `pnpm bench [--quick]`: every figure next to its peer's or its bound, measured in the same
  * run, as medians with min and max; printed as a markdown table and written to
  * bench/results.json. It reports and does not judge: a target not met exits 0, a crash does
- * not. `--quick` is CI's smoke run (one sample each, smaller graphs, a short backfill).
+ * not. `--quick` is CI's smoke run (one sample each, smaller graphs, a short backfill, the bin
+ * only, not also through pnpm).
  */
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -38,7 +39,7 @@ else notes.push('PostgreSQL rows skipped: set KPI_TEST_POSTGRES_URL (a server wh
 try {
   for (const warehouse of warehouses) {
     step(`whole-process times on ${warehouse.engine}`);
-    rows.push(...(await commandTimes(warehouse, turns)));
+    rows.push(...(await commandTimes(warehouse, turns, { viaPnpm: !quick })));
   }
   const weeks = quick ? '2025-W01..2025-W08' : '2024-W01..2025-W52';
   for (const warehouse of warehouses) {

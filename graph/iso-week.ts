@@ -48,7 +48,8 @@ export class IsoWeek {
   }
 
   get id(): string {
-    return `${this.year}-W${String(this.week).padStart(2, '0')}`;
+    this.#id ??= `${this.year}-W${String(this.week).padStart(2, '0')}`;
+    return this.#id;
   }
 
   /** Two-digit week number, as stored in `week_month`. */
@@ -57,6 +58,7 @@ export class IsoWeek {
   }
 
   // Computed once: every task, fingerprint and stored row of a week asks for them, and Temporal arithmetic is not cheap.
+  #id: string | undefined;
   #monday: Temporal.PlainDate | undefined;
   #lastSunday: Temporal.PlainDate | undefined;
 

@@ -37,7 +37,7 @@ function spawnCommand(command: string, args: readonly string[], env: Record<stri
   return { child, done };
 }
 
-/** Node's arguments that run the CLI as a user would (`pnpm pipeline …` is `tsx pipeline/cli.ts …`). */
+/** Node's arguments that run the CLI from its sources under tsx (see runCli). */
 export const CLI = ['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts')];
 
 /** Two years of the Success scorecard, forced: a run long enough to act on while it runs. */

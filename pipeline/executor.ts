@@ -43,6 +43,12 @@ export interface ExecuteOptions<V> {
    * throws, the task counts as failed.
    */
   settle?(result: TaskResult<V>): Promise<void>;
+  /**
+   * Tasks that take no global slot and start only once no other task waits for one: in-process
+   * work that gains from going together (workbook publishes: their sink writes what arrives at
+   * once in one go).
+   */
+  runsLast?(task: Task): boolean;
   /** Once aborted, no task starts; running ones go on (a graceful stop). */
   readonly stop?: AbortSignal;
   /** Handed to running tasks: aborted to cancel them too. */
@@ -68,11 +74,11 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
 
   // A pooled task takes its pool slots first (in name order, so two tasks never wait on each
   // other's), then a global one: waiting for a narrow pool never holds a global slot.
-  const enqueue = (task: Task, job: () => Promise<void>): Promise<void> => {
+  const enqueue = (task: Task, job: () => Promise<void>, globalSlot: boolean): Promise<void> => {
     const needed = [...(options.poolsOf?.(task) ?? [])].sort((a, b) => compareCodePoints(a.name, b.name));
     const acquire = (index: number): Promise<void> => {
       const pool = needed[index];
-      if (!pool) return queue.run(job);
+      if (!pool) return globalSlot ? queue.run(job) : job();
       let slots = pools.get(pool.name);
       if (!slots) {
         slots = new Slots(pool.concurrency);
@@ -125,23 +131,32 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
     }
   };
 
+  // Ready tasks that run last (see ExecuteOptions.runsLast), started together once no task waits for a slot.
+  const last: string[] = [];
   const schedule = (id: string) => {
     outstanding++;
-    void enqueue(tasks.getNodeAttributes(id), async () => {
-      const result = await runTask(tasks.getNodeAttributes(id));
-      results.set(id, result);
-      if (result.status === 'failed' || result.status === 'check failed') block(id, id);
-      else if (result.status === 'blocked') block(id, result.blockedBy ?? id);
-      else {
-        // No array per finished task: on a graph of no-op tasks that allocation is the scheduler's cost.
-        tasks.forEachOutNeighbor(id, (next) => {
-          const remaining = waitingOn.get(next)! - 1;
-          waitingOn.set(next, remaining);
-          if (remaining === 0) schedule(next);
-        });
-      }
-      if (--outstanding === 0) finish();
-    });
+    if (options.runsLast?.(tasks.getNodeAttributes(id))) last.push(id);
+    else void enqueue(tasks.getNodeAttributes(id), () => runScheduled(id), true);
+  };
+  const startLast = () => {
+    if (queue.waiting > 0) return;
+    for (const id of last.splice(0)) void enqueue(tasks.getNodeAttributes(id), () => runScheduled(id), false);
+  };
+  const runScheduled = async (id: string) => {
+    const result = await runTask(tasks.getNodeAttributes(id));
+    results.set(id, result);
+    if (result.status === 'failed' || result.status === 'check failed') block(id, id);
+    else if (result.status === 'blocked') block(id, result.blockedBy ?? id);
+    else {
+      // No array per finished task: on a graph of no-op tasks that allocation is the scheduler's cost.
+      tasks.forEachOutNeighbor(id, (next) => {
+        const remaining = waitingOn.get(next)! - 1;
+        waitingOn.set(next, remaining);
+        if (remaining === 0) schedule(next);
+      });
+    }
+    startLast();
+    if (--outstanding === 0) finish();
   };
 
   const ready: string[] = [];
@@ -152,6 +167,7 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
   });
   // Only the tasks that can start are put in order: sorting every task cost more than running no-op ones.
   for (const id of ready.sort(compareCodePoints)) schedule(id);
+  startLast();
   if (outstanding === 0) finish();
   await finished;
   return results;
@@ -164,18 +180,23 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
  */
 class Slots {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly queue: (() => void)[] = [];
 
   constructor(private readonly limit: number) {}
+
+  /** How many jobs wait for a slot. */
+  get waiting(): number {
+    return this.queue.length;
+  }
 
   async run<T>(job: () => Promise<T>): Promise<T> {
     // A finished job hands its slot to the first waiting one, so a newcomer never takes it first.
     if (this.running < this.limit) this.running++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
     try {
       return await job();
     } finally {
-      const next = this.waiting.shift();
+      const next = this.queue.shift();
       if (next) next();
       else this.running--;
     }

@@ -23,6 +23,8 @@ export interface Connectors {
   googleSinkFor(domain: string): GoogleScorecardSink | undefined;
   /** Pools a task must get a slot in besides the global limit. */
   poolsOf(task: Task): Pool[];
+  /** Tasks the run starts last, together (workbook publishes: see xlsxSink). */
+  runsLast(task: Task): boolean;
   /** The service account in use, if any. */
   readonly googleAccount?: string;
 }
@@ -55,10 +57,11 @@ export async function createConnectors(config: Config, log: Logger, env: NodeJS.
       (destination === 'workbook' ? workbooks : destination === 'google' ? google?.sinkFor(domain) : undefined) ?? unknownDestination(domain, destination),
     googleSinkFor: (domain) => google?.sinkFor(domain),
     poolsOf: (task) => [
-      // One writer per workbook or spreadsheet; a domain's workbook and spreadsheet are written side by side.
-      ...(task.node.kind === 'publish' ? [{ name: `publish:${task.node.declaration.domain}:${task.destination}`, concurrency: 1 }] : []),
+      // One writer per spreadsheet; a workbook's sink orders its own writes, putting together what arrives at once.
+      ...(task.node.kind === 'publish' && task.destination === 'google' ? [{ name: `publish:${task.node.declaration.domain}:google`, concurrency: 1 }] : []),
       ...(usesGoogle(task) ? [{ name: 'sheets', concurrency: config.google.concurrency }] : []),
     ],
+    runsLast: (task) => task.node.kind === 'publish' && task.destination === 'workbook',
     ...(account ? { googleAccount: account.email } : {}),
   };
 }

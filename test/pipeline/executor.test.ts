@@ -124,6 +124,29 @@ describe('execute', () => {
     assert.equal([...results.values()].filter((result) => result.status === 'succeeded').length, ids.length);
   });
 
+  test('tasks that run last wait until no other task waits for a slot, then start together without taking one', async () => {
+    const order: string[] = [];
+    let lastInFlight = 0;
+    let lastPeak = 0;
+    const results = await execute(graph(['k1', 'k2', 'k3', 'k4', 'p1', 'p2', 'p3'], ['k1>p1', 'k2>p2', 'k3>p3']), {
+      concurrency: 1,
+      runsLast: (task) => task.id.startsWith('p'),
+      run: async (task) => {
+        order.push(task.id);
+        if (task.id.startsWith('p')) {
+          lastPeak = Math.max(lastPeak, ++lastInFlight);
+          await sleep(5);
+          lastInFlight--;
+        }
+        return null;
+      },
+    });
+    assert.deepEqual(order.slice(0, 3), ['k1', 'k2', 'k3'], 'p1 and p2 were ready early but waited for the queued k tasks');
+    assert.ok(order.indexOf('p1') > order.indexOf('k3'));
+    assert.equal(lastPeak, 3, 'the three ran at once beyond the concurrency of 1: they take no global slot');
+    assert.equal([...results.values()].filter((result) => result.status === 'succeeded').length, 7);
+  });
+
   test('a task whose settle fails counts as failed and blocks its descendants', async () => {
     const settled: string[] = [];
     const results = await execute(graph(['a', 'b'], ['a>b']), {

@@ -5,51 +5,122 @@ import { dirname, join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import { writeFailure } from '../../errors.ts';
 import { FIRST_WEEK_COLUMN, HEADER_ROW, planWeekColumn } from './layout.ts';
-import type { TabSnapshot } from './layout.ts';
+import type { TabSnapshot, WeekColumn } from './layout.ts';
 import type { PublishReport, ScorecardSink } from './scorecard-sink.ts';
 
-/** The embedded default: one workbook per domain, `<dir>/<domain>.xlsx`, in the scorecard layout. */
+/**
+ * The embedded default: one workbook per domain, `<dir>/<domain>.xlsx`, in the scorecard layout.
+ * Writes are group commits: the publishes that arrive while a workbook is being written go out
+ * together in its next write, so a backfill of a hundred weeks writes each workbook a handful of
+ * times instead of a hundred. A publish resolves only once a file holding its column is in place.
+ */
 export function xlsxSink(dir: string): ScorecardSink {
   const fileOf = (domain: string) => join(dir, `${domain}.xlsx`);
-  // What each file held when this sink last wrote it: a backfill publishing a hundred weeks
-  // parses each workbook once, unless something else has written the file since.
-  const written = new Map<string, { workbook: ExcelJS.Workbook; version: string }>();
+  const workbooks = new Map<string, WorkbookFile>();
   return {
     destination: (domain) => `workbook ${fileOf(domain)}${existsSync(fileOf(domain)) ? '' : ' (missing)'}`,
-    async publish(domain, tab, column): Promise<PublishReport> {
+    publish(domain, tab, column) {
       const file = fileOf(domain);
-      const kept = written.get(file);
-      // Dropped until written again: a failed write leaves the copy in memory ahead of the file.
-      written.delete(file);
-      const workbook = kept !== undefined && kept.version === (await versionOf(file)) ? kept.workbook : await readWorkbook(file);
-      const sheet = workbook.getWorksheet(tab) ?? workbook.addWorksheet(tab);
-
-      const plan = planWeekColumn(snapshot(sheet), column);
-      if (plan.insertColumnAt !== undefined) sheet.spliceColumns(plan.insertColumnAt, 0, []);
-      for (const row of plan.insertRowsAt) sheet.spliceRows(row, 0, []);
-      for (const write of plan.writes) {
-        const cell = sheet.getCell(write.row, write.column);
-        cell.value = write.value;
-        if (write.numberFormat) cell.numFmt = write.numberFormat;
-        if (write.bold) cell.font = { ...cell.font, bold: true };
-        if (write.fill !== undefined) cell.fill = write.fill === null ? { type: 'pattern', pattern: 'none' } : { type: 'pattern', pattern: 'solid', fgColor: { argb: `FF${write.fill}` } };
-        if (write.note !== undefined) cell.note = write.note;
+      let workbook = workbooks.get(file);
+      if (!workbook) {
+        workbook = new WorkbookFile(file);
+        workbooks.set(file, workbook);
       }
-      for (const { column: index, width } of plan.columnWidths) sheet.getColumn(index).width = width;
-      sheet.views = [{ state: 'frozen', xSplit: FIRST_WEEK_COLUMN - 1, ySplit: HEADER_ROW }];
-
-      await writeWorkbook(workbook, file);
-      const version = await versionOf(file);
-      if (version !== undefined) written.set(file, { workbook, version });
-      return {
-        location: file,
-        tab,
-        weekColumn: plan.weekColumn,
-        addedRows: plan.addedRows,
-        valueCells: plan.valueCells,
-        emptyKpis: column.kpis.filter((kpi) => kpi.value === null).map((kpi) => kpi.number),
-      };
+      return workbook.publish(tab, column);
     },
+  };
+}
+
+interface PendingColumn {
+  readonly tab: string;
+  readonly column: WeekColumn;
+  resolve(report: PublishReport): void;
+  reject(error: unknown): void;
+}
+
+/** One workbook file and the columns waiting for its next write. */
+class WorkbookFile {
+  private readonly pending: PendingColumn[] = [];
+  private writing = false;
+  /**
+   * What the file held when this process last wrote it: parsed once per run, unless something
+   * else has written the file since.
+   */
+  private kept: { workbook: ExcelJS.Workbook; version: string } | undefined;
+
+  constructor(private readonly file: string) {}
+
+  publish(tab: string, column: WeekColumn): Promise<PublishReport> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ tab, column, resolve, reject });
+      if (this.writing) return;
+      this.writing = true;
+      // Started on the next turn of the event loop, so the publishes started together make one batch.
+      setImmediate(() => void this.writeWhilePending());
+    });
+  }
+
+  private async writeWhilePending(): Promise<void> {
+    try {
+      while (this.pending.length > 0) await this.commit(this.pending.splice(0));
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** Applies a batch of columns in arrival order and writes the file once; each publish learns how its own column went. */
+  private async commit(batch: readonly PendingColumn[]): Promise<void> {
+    const kept = this.kept;
+    // Dropped until written again: a failed write leaves the copy in memory ahead of the file.
+    this.kept = undefined;
+    const applied: { change: PendingColumn; report: PublishReport }[] = [];
+    try {
+      let workbook = kept !== undefined && kept.version === (await versionOf(this.file)) ? kept.workbook : await readWorkbook(this.file);
+      for (const change of batch) {
+        try {
+          applied.push({ change, report: writeColumn(workbook, change.tab, change.column, this.file) });
+        } catch (error) {
+          change.reject(error);
+          // The failed column may be half applied: start again from the file with the others.
+          workbook = await readWorkbook(this.file);
+          for (const entry of applied) entry.report = writeColumn(workbook, entry.change.tab, entry.change.column, this.file);
+        }
+      }
+      if (applied.length === 0) return;
+      await writeWorkbook(workbook, this.file);
+      const version = await versionOf(this.file);
+      if (version !== undefined) this.kept = { workbook, version };
+    } catch (error) {
+      for (const change of batch) change.reject(error);
+      return;
+    }
+    for (const { change, report } of applied) change.resolve(report);
+  }
+}
+
+/** Writes a week's column into the workbook in memory. */
+function writeColumn(workbook: ExcelJS.Workbook, tab: string, column: WeekColumn, file: string): PublishReport {
+  const sheet = workbook.getWorksheet(tab) ?? workbook.addWorksheet(tab);
+  const plan = planWeekColumn(snapshot(sheet), column);
+  if (plan.insertColumnAt !== undefined) sheet.spliceColumns(plan.insertColumnAt, 0, []);
+  for (const row of plan.insertRowsAt) sheet.spliceRows(row, 0, []);
+  for (const write of plan.writes) {
+    const cell = sheet.getCell(write.row, write.column);
+    cell.value = write.value;
+    if (write.numberFormat) cell.numFmt = write.numberFormat;
+    if (write.bold) cell.font = { ...cell.font, bold: true };
+    if (write.fill !== undefined) cell.fill = write.fill === null ? { type: 'pattern', pattern: 'none' } : { type: 'pattern', pattern: 'solid', fgColor: { argb: `FF${write.fill}` } };
+    if (write.note !== undefined) cell.note = write.note;
+  }
+  for (const { column: index, width } of plan.columnWidths) sheet.getColumn(index).width = width;
+  sheet.views = [{ state: 'frozen', xSplit: FIRST_WEEK_COLUMN - 1, ySplit: HEADER_ROW }];
+  return {
+    location: file,
+    tab,
+    weekColumn: plan.weekColumn,
+    addedRows: plan.addedRows,
+    valueCells: plan.valueCells,
+    emptyKpis: column.kpis.filter((kpi) => kpi.value === null).map((kpi) => kpi.number),
   };
 }
 
@@ -85,7 +156,7 @@ async function writeWorkbook(workbook: ExcelJS.Workbook, file: string): Promise<
   const temporary = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(file), { recursive: true });
-    // The fastest deflate: a backfill writes a workbook per week, and level 6 saves a few hundred bytes.
+    // The fastest deflate: level 6 saves a few hundred bytes and takes longer.
     await workbook.xlsx.writeFile(temporary, { zip: { compression: 'DEFLATE', compressionOptions: { level: 1 } } });
     if (existsSync(file)) await keepBackup(file, temporary);
     await rename(temporary, file);

@@ -5,6 +5,7 @@ import { Temporal } from 'temporal-polyfill';
 import type { CheckOutcome } from './checks.ts';
 import { fingerprintHash } from './fingerprint.ts';
 import type { Fingerprint, History } from './fingerprint.ts';
+import type { Write } from './connectors/warehouse/write-at-once.ts';
 
 type Db = Kysely<any>;
 
@@ -112,10 +113,10 @@ export async function finishRun(db: Db, runId: string, status: RunStatus): Promi
 }
 
 /**
- * One node-run, replacing the task's `pending` row. Call it in the transaction that writes the
- * node's value, so both land or neither.
+ * One node-run, replacing the task's `pending` row. Send it with the write of the node's value
+ * (see writeAtOnce), so both land or neither.
  */
-export async function recordNodeRun(db: Db, record: NodeRunRecord): Promise<void> {
+export function nodeRunWrite(db: Db, record: NodeRunRecord): Write {
   const row = {
     run_id: record.runId,
     task_id: record.taskId,
@@ -133,11 +134,10 @@ export async function recordNodeRun(db: Db, record: NodeRunRecord): Promise<void
     reason: record.reason ?? null,
     checks: record.checks ? JSON.stringify(record.checks) : null,
   };
-  await db
+  return db
     .insertInto('kpi_ledger.node_runs')
     .values(row)
-    .onConflict((conflict) => conflict.columns(['run_id', 'task_id']).doUpdateSet(row))
-    .execute();
+    .onConflict((conflict) => conflict.columns(['run_id', 'task_id']).doUpdateSet(row));
 }
 
 /**

@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely';
 import { kpiNumberLabel } from '../../../graph/ids.ts';
 import type { IsoWeek } from '../../../graph/iso-week.ts';
 import { statusOf, thresholdsFor } from '../../../graph/targets.ts';
-import type { Status, Target } from '../../../graph/targets.ts';
+import type { Target } from '../../../graph/targets.ts';
 import { RANGE_TYPE } from './scorecards.ts';
+import type { Write } from './write-at-once.ts';
 
 /** `vl_analytics.scorecard_status`: each stored value's status against its KPI's target (migration 005). */
 const STATUS_TABLE = 'vl_analytics.scorecard_status';
@@ -19,8 +20,8 @@ export interface ValueStatus {
   readonly runId: string;
 }
 
-/** Stores the status of a value with the thresholds that decided it. Call it in the transaction that stores the value. */
-export async function upsertValueStatus(db: Db, entry: ValueStatus): Promise<Status> {
+/** The status of a value with the thresholds that decided it; send it with the write of the value (see writeAtOnce). */
+export function valueStatusWrite(db: Db, entry: ValueStatus): Write {
   const status = statusOf(entry.value, entry.target, entry.week.year);
   const thresholds = entry.target ? thresholdsFor(entry.target, entry.week.year) : undefined;
   const row = {
@@ -36,10 +37,8 @@ export async function upsertValueStatus(db: Db, entry: ValueStatus): Promise<Sta
     run_id: entry.runId,
   };
   const { domain: _domain, kpi_number: _number, range_type: _range, last_sunday: _sunday, ...updates } = row;
-  await db
+  return db
     .insertInto(STATUS_TABLE)
     .values(row)
-    .onConflict((conflict) => conflict.columns(['domain', 'kpi_number', 'range_type', 'last_sunday']).doUpdateSet(updates))
-    .execute();
-  return status;
+    .onConflict((conflict) => conflict.columns(['domain', 'kpi_number', 'range_type', 'last_sunday']).doUpdateSet(updates));
 }

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { WeekValue } from '../../../graph/declare.ts';
 import { isValidName, kpiNumberLabel } from '../../../graph/ids.ts';
 import type { IsoWeek } from '../../../graph/iso-week.ts';
+import type { Write } from './write-at-once.ts';
 
 const SCORECARD_SCHEMA = 'vl_analytics';
 export const RANGE_TYPE = 'weekly';
@@ -50,8 +50,8 @@ export async function ensureScorecardTable(db: Db, domain: string): Promise<void
     .execute();
 }
 
-/** Writes a value; a rerun of the same KPI and week replaces the row, never duplicates it. */
-export async function upsertScorecardValue(db: Db, value: ScorecardValue): Promise<void> {
+/** The write of a value; a rerun of the same KPI and week replaces the row, never duplicates it. */
+export function scorecardValueWrite(db: Db, value: ScorecardValue): Write {
   const row = {
     year: value.week.year,
     print_date: value.printDate,
@@ -67,71 +67,14 @@ export async function upsertScorecardValue(db: Db, value: ScorecardValue): Promi
     run_id: value.runId,
   };
   const { kpi_number: _number, range_type: _range, last_sunday: _sunday, ...updates } = row;
-  await db
+  return db
     .withSchema(SCORECARD_SCHEMA)
     .insertInto(scorecardTable(value.domain))
     .values(row)
-    .onConflict((conflict) => conflict.columns(['kpi_number', 'range_type', 'last_sunday']).doUpdateSet(updates))
-    .execute();
-}
-
-/** A KPI's stored values for the given weeks, in the order given; a week with no row has value null. */
-export async function readKpiValues(db: Db, domain: string, kpiNumber: number, weeks: readonly IsoWeek[]): Promise<WeekValue[]> {
-  const rows: { iso_week: string; field_value: number | null }[] = await db
-    .withSchema(SCORECARD_SCHEMA)
-    .selectFrom(scorecardTable(domain))
-    .select(['iso_week', 'field_value'])
-    .where('kpi_number', '=', kpiNumberLabel(kpiNumber))
-    .where('range_type', '=', RANGE_TYPE)
-    .where('iso_week', 'in', weeks.map((week) => week.id))
-    .execute();
-  const byWeek = new Map(rows.map((row) => [row.iso_week, row.field_value === null ? null : Number(row.field_value)]));
-  return weeks.map((week) => ({ week: week.id, value: byWeek.get(week.id) ?? null }));
+    .onConflict((conflict) => conflict.columns(['kpi_number', 'range_type', 'last_sunday']).doUpdateSet(updates));
 }
 
 /** One stored value of a domain's scorecard. */
-export interface StoredValue {
-  readonly kpiNumber: string;
-  readonly week: string;
-  readonly value: number | null;
-}
-
-export interface StoredWeekValue {
-  readonly kpiNumber: string;
-  readonly name: string;
-  readonly value: number | null;
-}
-
-/** Every stored value of a domain for one week. */
-export async function readScorecardWeek(db: Db, domain: string, week: IsoWeek): Promise<StoredWeekValue[]> {
-  const rows: { kpi_number: string; field_name: string; field_value: number | null }[] = await db
-    .withSchema(SCORECARD_SCHEMA)
-    .selectFrom(scorecardTable(domain))
-    .select(['kpi_number', 'field_name', 'field_value'])
-    .where('range_type', '=', RANGE_TYPE)
-    .where('last_sunday', '=', sql<string>`${week.lastSunday.toString()}::date`)
-    .orderBy('kpi_number')
-    .execute();
-  return rows.map((row) => ({ kpiNumber: row.kpi_number, name: row.field_name, value: row.field_value === null ? null : Number(row.field_value) }));
-}
-
-export interface StoredValue {
-  readonly kpiNumber: string;
-  readonly week: string;
-  readonly value: number | null;
-}
-
-/** Every stored value of a domain, in one query. */
-export async function readScorecard(db: Db, domain: string): Promise<StoredValue[]> {
-  const rows: { kpi_number: string; iso_week: string; field_value: number | null }[] = await db
-    .withSchema(SCORECARD_SCHEMA)
-    .selectFrom(scorecardTable(domain))
-    .select(['kpi_number', 'iso_week', 'field_value'])
-    .where('range_type', '=', RANGE_TYPE)
-    .execute();
-  return rows.map((row) => ({ kpiNumber: row.kpi_number, week: row.iso_week, value: row.field_value === null ? null : Number(row.field_value) }));
-}
-
 export interface StoredValue {
   readonly kpiNumber: string;
   readonly week: string;

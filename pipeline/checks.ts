@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
 import type { CheckContext, KpiDeclaration, Severity } from '../graph/declare.ts';
 import type { IsoWeek } from '../graph/iso-week.ts';
-import { readKpiValues } from './connectors/warehouse/scorecards.ts';
+import type { StoredValues } from './stored-values.ts';
 import { coerceError } from './errors.ts';
 
 /** How one check of a KPI-week went: kept with the node-run in the ledger. */
@@ -14,8 +13,8 @@ export interface CheckOutcome {
 }
 
 /** What a KPI's checks get for a week: the KPI's stored value of the week before. */
-export async function checkContext(db: Kysely<any>, declaration: KpiDeclaration, week: IsoWeek): Promise<CheckContext> {
-  const [previous] = await readKpiValues(db, declaration.domain, declaration.number, [week.add(-1)]);
+export function checkContext(values: StoredValues, declaration: KpiDeclaration, week: IsoWeek): CheckContext {
+  const [previous] = values.read(declaration.domain, declaration.number, [week.add(-1)]);
   return { week: week.id, previous: previous! };
 }
 

@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely';
 import type { PipelineGraph } from '../graph/build.ts';
 import { readsPreviousWeek } from '../graph/declare.ts';
 import type { KpiInput, TableInput, WeekValue } from '../graph/declare.ts';
@@ -7,20 +6,20 @@ import type { IsoWeek } from '../graph/iso-week.ts';
 import { taskLevels } from '../graph/plan.ts';
 import type { Task, TaskGraph } from '../graph/plan.ts';
 import { weekColumnOf } from './connectors/scorecards/week-column.ts';
-import { readKpiValues } from './connectors/warehouse/scorecards.ts';
 import { declarationHash, hashOf, staleReasons } from './fingerprint.ts';
 import type { CodeHasher } from './fingerprint.ts';
 import type { Fingerprint, History, TableScope } from './fingerprint.ts';
 import { weekContext } from './dates.ts';
 import type { Sources } from './sources.ts';
 import type { StoredValues } from './stored-values.ts';
+import type { LatestRestatements } from './engine/value-history.ts';
 
 export interface FreshnessOptions {
-  readonly db: Kysely<any>;
   readonly graph: PipelineGraph;
   /** Hashes of the node files' code (see Project.code). */
   readonly code: CodeHasher;
   readonly values: StoredValues;
+  readonly restatements: LatestRestatements;
   readonly sources: Sources;
   /** Latest node-runs by task id, from the ledger. */
   readonly history: ReadonlyMap<string, History>;
@@ -43,7 +42,7 @@ export interface Assessment {
 const PREVIOUS_WEEK = 'previous week (checks)';
 
 /** The weeks a lookback input reads for `week`, oldest first. */
-function inputWeeks(input: KpiInput, week: IsoWeek): IsoWeek[] {
+export function inputWeeks(input: KpiInput, week: IsoWeek): IsoWeek[] {
   return Array.from({ length: input.weeks }, (_, index) => week.add(index - input.weeks + 1));
 }
 
@@ -112,11 +111,11 @@ export class Freshness {
       }
       if (readsPreviousWeek(node.declaration)) {
         const { domain, number } = node.declaration;
-        inputs[PREVIOUS_WEEK] = await known(PREVIOUS_WEEK, node.id, async () => hashOf(await readKpiValues(this.options.db, domain, number, [week!.add(-1)])));
+        inputs[PREVIOUS_WEEK] = await known(PREVIOUS_WEEK, node.id, async () => hashOf(this.options.values.read(domain, number, [week!.add(-1)])));
       }
     } else {
       // What the publish writes of each KPI: its value, status and change from the week before.
-      const column = await weekColumnOf(this.options.db, this.options.graph, node.declaration.domain, week!);
+      const column = weekColumnOf(this.options.graph, node.declaration.domain, week!, this.options);
       const written = new Map(column.kpis.map((kpi) => [kpi.number, kpi]));
       for (const upstream of this.options.graph.inNeighbors(node.id).sort()) {
         const kpi = this.options.graph.getNodeAttributes(upstream);

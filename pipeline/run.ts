@@ -7,10 +7,11 @@ import { blockingFailure, checkFailure } from './checks.ts';
 import type { Config } from './config.ts';
 import { createConnectors } from './connectors/factory.ts';
 import type { Connectors } from './connectors/factory.ts';
-import { ensureScorecardTable, upsertScorecardValue } from './connectors/warehouse/scorecards.ts';
-import { upsertValueStatus } from './connectors/warehouse/scorecard-status.ts';
+import { ensureScorecardTable, scorecardValueWrite } from './connectors/warehouse/scorecards.ts';
+import { valueStatusWrite } from './connectors/warehouse/scorecard-status.ts';
 import { openWarehouse } from './connectors/warehouse/warehouse.ts';
 import type { Warehouse } from './connectors/warehouse/warehouse.ts';
+import { writeAtOnce } from './connectors/warehouse/write-at-once.ts';
 import { currentInstant, firstWeekOf, localTimestamp } from './dates.ts';
 import { execute } from './executor.ts';
 import type { TaskResult } from './executor.ts';
@@ -19,12 +20,12 @@ import type { Prediction } from './freshness.ts';
 import { acquireWarehouseLock } from './engine/warehouse-lock.ts';
 import type { LockRequest } from './engine/warehouse-lock.ts';
 import { now, taskFinished, tally } from './engine/run-events.ts';
-import { lastPublishedValues, recordPublished, recordRestatement, sameValue } from './engine/value-history.ts';
+import { LatestRestatements, lastPublishedValues, publishedWrites, restatementWrite, sameValue } from './engine/value-history.ts';
 import type { PublishedValue, Restatement } from './engine/value-history.ts';
 import { formatValue } from './units.ts';
 import { Temporal } from 'temporal-polyfill';
 import type { RunEventListener } from './engine/run-events.ts';
-import { checkFailedTasks, findRun, finishRun, loadHistory, newRunId, recordAbandonedRuns, recordNodeRun, startRun, unfinishedNodeRuns } from './ledger.ts';
+import { checkFailedTasks, findRun, finishRun, loadHistory, newRunId, recordAbandonedRuns, nodeRunWrite, startRun, unfinishedNodeRuns } from './ledger.ts';
 import type { NodeRunRecord } from './ledger.ts';
 import type { Logger } from './log.ts';
 import { defaultScorecardName, loadProject, publishOf } from './project.ts';
@@ -110,6 +111,7 @@ export interface Session {
   /** The session's own work on the warehouse, limited and retried (see WarehouseStep). */
   readonly step: WarehouseStep;
   readonly values: StoredValues;
+  readonly restatements: LatestRestatements;
   close(): Promise<void>;
 }
 
@@ -172,11 +174,12 @@ async function openSession(
       destinationsOf: (domain) => connectors.destinationsOf(domain),
     });
     const sources = new Sources(options.config, warehouse, connectors.sheets);
+    const restatements = await step('reading restatements', () => LatestRestatements.load(warehouse.db, weeksOf(tasks)));
     const freshness = new Freshness({
       graph: project.graph,
       code: project.code,
-      db: warehouse.db,
       values,
+      restatements,
       sources,
       history: await step('reading the ledger', () => loadHistory(warehouse.db, tasks.nodes())),
       isStored,
@@ -184,7 +187,7 @@ async function openSession(
       destinationOf: (domain, destination) => connectors.sinkFor(domain, destination).destination(domain),
       timeZone: options.config.timeZone,
     });
-    return { project, warehouse, tasks, sources, freshness, connectors, step, values, close: () => warehouse.close() };
+    return { project, warehouse, tasks, sources, freshness, connectors, step, values, restatements, close: () => warehouse.close() };
   } catch (error) {
     await warehouse.close();
     throw error;
@@ -282,6 +285,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
     sources: session.sources,
     freshness: session.freshness,
     values: session.values,
+    restatements: session.restatements,
     sinkFor: (domain, destination) => session.connectors.sinkFor(domain, destination),
     log,
   });
@@ -319,6 +323,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       printDate,
       step,
       values: session.values,
+      restatements: session.restatements,
       published: await step('reading what was published', () => lastPublishedValues(warehouse.db, weeks)),
       onRestated: (restatement) => {
         restatements.push(restatement);
@@ -334,6 +339,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
     const results = await execute<TaskValue>(tasks, {
       concurrency: options.concurrency,
       poolsOf: (task) => session.connectors.poolsOf(task),
+      runsLast: (task) => session.connectors.runsLast(task),
       stop: AbortSignal.any([lost, ...(options.stop ? [options.stop] : [])]),
       signal: AbortSignal.any([lost, ...(options.signal ? [options.signal] : [])]),
       started: (task) => emit({ event: 'task started', runId, task: task.id, node: task.node.id, week: task.week?.id ?? null, at: now() }),
@@ -374,6 +380,8 @@ interface RecorderContext {
   readonly printDate: string;
   /** Told of each value the run stores, once committed. */
   readonly values: StoredValues;
+  /** Told of each restatement the run records, once committed. */
+  readonly restatements: LatestRestatements;
   /** The last published value of each KPI-week the run may compute: a change to one is a restatement. */
   readonly published: ReadonlyMap<string, PublishedValue>;
   onRestated(restatement: Restatement): void;
@@ -402,7 +410,7 @@ function runRecorder(context: RecorderContext) {
   const blocked = (result: TaskResult<TaskValue>): NodeRunRecord => ({ ...baseOf(result), status: 'blocked', error: `blocked by ${result.blockedBy}` });
   // Each write is whole and idempotent, so a retry after a lost connection never duplicates.
   const record = (result: TaskResult<TaskValue>, work: () => Promise<void>) => step(`recording ${result.task.id}`, work);
-  const recordNodeRunOf = (result: TaskResult<TaskValue>, run: NodeRunRecord) => record(result, () => recordNodeRun(warehouse.db, run));
+  const recordNodeRunOf = (result: TaskResult<TaskValue>, run: NodeRunRecord) => record(result, () => writeAtOnce(warehouse.db, [nodeRunWrite(warehouse.db, run)]));
 
   return {
     async settle(result: TaskResult<TaskValue>): Promise<void> {
@@ -424,12 +432,7 @@ function runRecorder(context: RecorderContext) {
         ...(result.status === 'check failed' ? { error: checkFailure(checks) } : {}),
       };
       if (value.kind === 'publish') {
-        return record(result, () =>
-          warehouse.db.transaction().execute(async (trx) => {
-            await recordNodeRun(trx, ran);
-            await recordPublished(trx, runId, value.published ?? []);
-          }),
-        );
+        return record(result, () => writeAtOnce(warehouse.db, [nodeRunWrite(warehouse.db, ran), ...publishedWrites(warehouse.db, runId, value.published ?? [])]));
       }
       if (value.fresh || task.node.kind !== 'kpi' || !task.week) return recordNodeRunOf(result, { ...ran, value: value.value });
       const { declaration } = task.node;
@@ -439,9 +442,10 @@ function runRecorder(context: RecorderContext) {
         published && !sameValue(published.value, value.value)
           ? { nodeId: task.node.id, week: week.id, previous: published.value, value: value.value, publishedAt: published.publishedAt, runId, restatedAt: Temporal.Now.instant().toString() }
           : undefined;
+      const db = warehouse.db;
       await record(result, () =>
-        warehouse.db.transaction().execute(async (trx) => {
-          await upsertScorecardValue(trx, {
+        writeAtOnce(db, [
+          scorecardValueWrite(db, {
             domain: declaration.domain,
             scorecardName: publishOf(project.graph, declaration.domain)?.scorecard ?? defaultScorecardName(declaration.domain),
             kpiNumber: declaration.number,
@@ -451,14 +455,17 @@ function runRecorder(context: RecorderContext) {
             value: value.value,
             printDate,
             runId,
-          });
-          await upsertValueStatus(trx, { domain: declaration.domain, kpiNumber: declaration.number, week, value: value.value, target: declaration.target, runId });
-          await recordNodeRun(trx, { ...ran, value: value.value });
-          if (restatement) await recordRestatement(trx, restatement);
-        }),
+          }),
+          valueStatusWrite(db, { domain: declaration.domain, kpiNumber: declaration.number, week, value: value.value, target: declaration.target, runId }),
+          nodeRunWrite(db, { ...ran, value: value.value }),
+          ...(restatement ? [restatementWrite(db, restatement)] : []),
+        ]),
       );
       context.values.remember(declaration.domain, declaration.number, week, value.value);
-      if (restatement) context.onRestated(restatement);
+      if (restatement) {
+        context.restatements.remember(restatement);
+        context.onRestated(restatement);
+      }
     },
 
     /** Descendants of a failed or interrupted task never reach `settle`: record them too. */

@@ -16,7 +16,7 @@ import { coerceError, NodeError } from './errors.ts';
 import { kpiValue } from './kpi-value.ts';
 import { isTransient, withRetry, withTimeout } from './retry.ts';
 import type { Fingerprint } from './fingerprint.ts';
-import type { PublishedCell } from './engine/value-history.ts';
+import type { LatestRestatements, PublishedCell } from './engine/value-history.ts';
 import type { Freshness } from './freshness.ts';
 import type { Logger } from './log.ts';
 import { domainKpis } from './project.ts';
@@ -54,6 +54,7 @@ export interface TaskRunnerOptions {
   readonly sources: Sources;
   readonly freshness: Freshness;
   readonly values: StoredValues;
+  readonly restatements: LatestRestatements;
   readonly sinkFor: (domain: string, destination: string) => ScorecardSink;
   readonly log: Logger;
 }
@@ -185,7 +186,7 @@ export class TaskRunner {
     const value = kpiValue(await declaration.compute(context), declaration.unit);
     if ((declaration.checks ?? []).length === 0) return { value };
     // A failed check does not throw: the value is stored with the outcome, and the executor blocks what reads it.
-    const checks = runChecks(declaration, value, await checkContext(this.options.warehouse.db, declaration, week));
+    const checks = runChecks(declaration, value, checkContext(this.options.values, declaration, week));
     // A failed `error` check is told as the task's own outcome (`check failed`); a warning only here and in the summary.
     const warnings = failedChecks(checks, 'warn');
     if (warnings.length > 0) log.warn({ checks: warnings }, describeFailures(warnings));
@@ -207,7 +208,7 @@ export class TaskRunner {
 
   private async publish(domain: string, week: IsoWeek, sink: ScorecardSink, log: Logger): Promise<{ report: PublishReport; published: PublishedCell[] }> {
     const kpis = domainKpis(this.options.graph, domain);
-    const column = await weekColumnOf(this.options.warehouse.db, this.options.graph, domain, week);
+    const column = weekColumnOf(this.options.graph, domain, week, this.options);
     const report = await sink.publish(domain, tabName(week.year), column);
     const published = column.kpis.map((kpi, index) => ({
       nodeId: kpis[index]!.id,

@@ -2,7 +2,8 @@ import { SelectorError } from '../../graph/errors.ts';
 import { IsoWeek } from '../../graph/iso-week.ts';
 import { checkContext, runChecks } from '../checks.ts';
 import type { CheckOutcome } from '../checks.ts';
-import { readKpiValues } from '../connectors/warehouse/scorecards.ts';
+import { inputWeeks } from '../freshness.ts';
+import { StoredValues } from '../stored-values.ts';
 import { publishedCells, valueHistory } from '../engine/value-history.ts';
 import type { ValueVersion } from '../engine/value-history.ts';
 import { loadProject } from '../project.ts';
@@ -44,7 +45,8 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
   const show = (value: number | null, unit = declaration.unit) => formatValue(value, unit);
 
   const explanation = await withWarehouse(config, async (warehouse): Promise<Explanation> => {
-    const [stored] = await readKpiValues(warehouse.db, declaration.domain, declaration.number, [week]);
+    const stored = await StoredValues.load(warehouse.db, project.domains);
+    const [own] = stored.read(declaration.domain, declaration.number, [week]);
     const versions = await valueHistory(warehouse.db, nodeId, week.id);
     const computedBy = versions[0] ?? null;
     const fingerprints = computedBy?.fingerprint?.inputs ?? {};
@@ -65,8 +67,7 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
           case 'kpi': {
             const upstream = project.graph.getNodeAttributes(input.kpi);
             if (upstream.kind !== 'kpi') throw new Error(`${input.kpi} is not a KPI`);
-            const weeks = Array.from({ length: input.weeks }, (_, index) => week.add(index - input.weeks + 1));
-            const values = await readKpiValues(warehouse.db, upstream.declaration.domain, upstream.declaration.number, weeks);
+            const values = stored.read(upstream.declaration.domain, upstream.declaration.number, inputWeeks(input, week));
             const key = Object.keys(fingerprints).find((candidate) => candidate === input.kpi || candidate === `${input.kpi}[${name}]`);
             return {
               name,
@@ -78,7 +79,7 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
         }
       }),
     );
-    const value = stored?.value ?? null;
+    const value = own?.value ?? null;
     return {
       node: nodeId,
       week: week.id,
@@ -89,7 +90,7 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
       display: show(value),
       computedBy,
       inputs,
-      checks: runChecks(declaration, value, await checkContext(warehouse.db, declaration, week)),
+      checks: runChecks(declaration, value, await checkContext(stored, declaration, week)),
       published: (await publishedCells(warehouse.db, nodeId, week.id)).map((cell) => ({ ...cell, display: show(cell.value) })),
       versions: versions.length,
     };

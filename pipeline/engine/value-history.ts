@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { Temporal } from 'temporal-polyfill';
 import type { Fingerprint } from '../fingerprint.ts';
+import type { Write } from '../connectors/warehouse/write-at-once.ts';
 
 /**
  * What was published, and what changed after: every value a KPI-week ever had is a node-run
@@ -42,14 +43,15 @@ export interface PublishedCell {
   readonly value: number | null;
 }
 
-/** Records what a publish wrote. Call it in the transaction of the publish's node-run. */
-export async function recordPublished(db: Db, runId: string, cells: readonly PublishedCell[]): Promise<void> {
-  if (cells.length === 0) return;
+/** What a publish wrote, for the ledger; sent with the publish's node-run (see writeAtOnce). */
+export function publishedWrites(db: Db, runId: string, cells: readonly PublishedCell[]): Write[] {
+  if (cells.length === 0) return [];
   const publishedAt = Temporal.Now.instant().toString();
-  await db
-    .insertInto('kpi_ledger.published_values')
-    .values(cells.map((cell) => ({ node_id: cell.nodeId, iso_week: cell.week, destination: cell.destination, tab: cell.tab, cell: cell.cell ?? null, value: cell.value, run_id: runId, published_at: publishedAt })))
-    .execute();
+  return [
+    db
+      .insertInto('kpi_ledger.published_values')
+      .values(cells.map((cell) => ({ node_id: cell.nodeId, iso_week: cell.week, destination: cell.destination, tab: cell.tab, cell: cell.cell ?? null, value: cell.value, run_id: runId, published_at: publishedAt }))),
+  ];
 }
 
 export interface Restatement {
@@ -69,9 +71,9 @@ export function sameValue(a: number | null, b: number | null): boolean {
   return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 }
 
-/** Records a restatement. Call it in the transaction that stores the new value. */
-export async function recordRestatement(db: Db, restatement: Restatement): Promise<void> {
-  await db
+/** A restatement, sent with the write of the new value (see writeAtOnce). */
+export function restatementWrite(db: Db, restatement: Restatement): Write {
+  return db
     .insertInto('kpi_ledger.restatements')
     .values({
       node_id: restatement.nodeId,
@@ -81,8 +83,7 @@ export async function recordRestatement(db: Db, restatement: Restatement): Promi
       published_at: restatement.publishedAt,
       run_id: restatement.runId,
       restated_at: restatement.restatedAt,
-    })
-    .execute();
+    });
 }
 
 /** Restatements, newest first; `since` an ISO week (`2026-W40`, by the week restated) or a date (by when). */
@@ -107,19 +108,36 @@ const restatementOf = (row: Record<string, unknown>): Restatement => ({
   restatedAt: instant(row.restated_at),
 });
 
-/** The latest restatement of each of these KPIs for a week, keyed by node id: what a scorecard cell notes. */
-export async function latestRestatements(db: Db, nodeIds: readonly string[], week: string): Promise<Map<string, Restatement>> {
-  if (nodeIds.length === 0) return new Map();
-  const rows: Record<string, unknown>[] = await db
-    .selectFrom('kpi_ledger.restatements')
-    .distinctOn('node_id')
-    .selectAll()
-    .where('node_id', 'in', nodeIds)
-    .where('iso_week', '=', week)
-    .orderBy('node_id')
-    .orderBy('restated_at', 'desc')
-    .execute();
-  return new Map(rows.map((row) => [String(row.node_id), restatementOf(row)]));
+/**
+ * The latest restatement of each KPI-week of a session's weeks, what a scorecard cell notes:
+ * read in one query when the session opens and kept current as the run records restatements
+ * (the run holds the only writer's lock).
+ */
+export class LatestRestatements {
+  private constructor(private readonly latest: Map<string, Restatement>) {}
+
+  static async load(db: Db, weeks: readonly string[]): Promise<LatestRestatements> {
+    if (weeks.length === 0) return new LatestRestatements(new Map());
+    const rows: Record<string, unknown>[] = await db
+      .selectFrom('kpi_ledger.restatements')
+      .distinctOn(['node_id', 'iso_week'])
+      .selectAll()
+      .where('iso_week', 'in', weeks)
+      .orderBy('node_id')
+      .orderBy('iso_week')
+      .orderBy('restated_at', 'desc')
+      .execute();
+    return new LatestRestatements(new Map(rows.map((row) => [`${String(row.node_id)}@${String(row.iso_week)}`, restatementOf(row)])));
+  }
+
+  of(nodeId: string, week: string): Restatement | undefined {
+    return this.latest.get(`${nodeId}@${week}`);
+  }
+
+  /** Call once the restatement is committed. */
+  remember(restatement: Restatement): void {
+    this.latest.set(`${restatement.nodeId}@${restatement.week}`, restatement);
+  }
 }
 
 export interface ValueVersion {

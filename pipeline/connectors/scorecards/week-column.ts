@@ -2,27 +2,32 @@ import type { PipelineGraph } from '../../../graph/build.ts';
 import { kpiNumberLabel } from '../../../graph/ids.ts';
 import type { IsoWeek } from '../../../graph/iso-week.ts';
 import { statusOf } from '../../../graph/targets.ts';
-import type { Kysely } from 'kysely';
 import { domainKpis } from '../../project.ts';
-import { readScorecardWeek } from '../warehouse/scorecards.ts';
-import { latestRestatements } from '../../engine/value-history.ts';
+import type { LatestRestatements } from '../../engine/value-history.ts';
+import type { StoredValues } from '../../stored-values.ts';
 import type { WeekColumn } from './layout.ts';
 
+/** What a week's column is made of: the run's stored values and latest restatements. */
+export interface WeekColumnSources {
+  readonly values: StoredValues;
+  readonly restatements: LatestRestatements;
+}
+
 /**
- * What a domain's publish writes for a week, from the store: each KPI's value, its status when
- * the KPI has a target, the week before's value for the change, and its latest restatement when
- * a published value changed. KPIs in number order.
+ * What a domain's publish writes for a week: each KPI's value, its status when the KPI has a
+ * target, the week before's value for the change, and its latest restatement when a published
+ * value changed. KPIs in number order.
  */
-export async function weekColumnOf(db: Kysely<any>, graph: PipelineGraph, domain: string, week: IsoWeek): Promise<WeekColumn> {
+export function weekColumnOf(graph: PipelineGraph, domain: string, week: IsoWeek, { values, restatements }: WeekColumnSources): WeekColumn {
   const before = week.add(-1);
-  const valuesOf = async (of: IsoWeek) => new Map((await readScorecardWeek(db, domain, of)).map((row) => [row.kpiNumber, row.value]));
-  const kpis = domainKpis(graph, domain);
-  const [current, previous, restated] = await Promise.all([valuesOf(week), valuesOf(before), latestRestatements(db, kpis.map((kpi) => kpi.id), week.id)]);
+  const current = values.week(domain, week);
+  const previous = values.week(domain, before);
   return {
     header: week.lastSunday.toString(),
-    kpis: kpis.map(({ id, declaration }) => {
+    kpis: domainKpis(graph, domain).map(({ id, declaration }) => {
       const number = kpiNumberLabel(declaration.number);
       const value = current.get(number) ?? null;
+      const restated = restatements.of(id, week.id);
       return {
         number,
         name: declaration.name,
@@ -30,7 +35,7 @@ export async function weekColumnOf(db: Kysely<any>, graph: PipelineGraph, domain
         value,
         ...(declaration.target ? { status: statusOf(value, declaration.target, week.year) } : {}),
         previous: { week: before.id, value: previous.get(number) ?? null },
-        ...(restated.has(id) ? { restated: { on: restated.get(id)!.restatedAt.slice(0, 10), was: restated.get(id)!.previous } } : {}),
+        ...(restated ? { restated: { on: restated.restatedAt.slice(0, 10), was: restated.previous } } : {}),
       };
     }),
   };

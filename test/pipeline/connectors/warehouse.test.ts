@@ -6,6 +6,7 @@ import { IsoWeek } from '../../../graph/iso-week.ts';
 import { redact } from '../../../pipeline/connectors/warehouse/postgres.ts';
 import { openWarehouse } from '../../../pipeline/connectors/warehouse/warehouse.ts';
 import { runPipeline } from '../../../pipeline/run.ts';
+import { writeAtOnce } from '../../../pipeline/connectors/warehouse/write-at-once.ts';
 import { MIGRATION_NAMES } from '../../../pipeline/connectors/warehouse/migrations.ts';
 import { ENGINES, createEnvironment, engineSkipReason } from '../../helpers/environment.ts';
 import { capturingLogger } from '../../helpers/log.ts';
@@ -42,6 +43,23 @@ for (const engine of ENGINES) {
         assert.ok(lines.length > 0);
         assert.ok(!JSON.stringify(lines).includes(password), 'the password never reaches the log');
       } finally {
+        await environment.cleanup();
+      }
+    });
+
+    test('writes sent at once land together or not at all', async () => {
+      const environment = await createEnvironment(engine, { demoData: false });
+      const warehouse = await openWarehouse(environment.config, capturingLogger().log);
+      try {
+        const db = warehouse.db;
+        await sql`create table public.landed (x integer not null)`.execute(db);
+        const count = async () => (await sql<{ n: number }>`select count(*)::int as n from public.landed`.execute(db)).rows[0]!.n;
+        await writeAtOnce(db, [db.insertInto('public.landed').values({ x: 1 }), db.insertInto('public.landed').values({ x: 2 })]);
+        assert.equal(await count(), 2);
+        await assert.rejects(writeAtOnce(db, [db.insertInto('public.landed').values({ x: 3 }), db.insertInto('public.landed').values({ x: null })]), /null/);
+        assert.equal(await count(), 2, 'the first write of the failed statement did not land either');
+      } finally {
+        await warehouse.close();
         await environment.cleanup();
       }
     });

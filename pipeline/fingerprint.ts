@@ -69,6 +69,11 @@ export class CodeHasher {
 
   constructor(private readonly root: string) {}
 
+  /** A hash computed before, by an earlier command that compiled the same files (see compileNodes). */
+  remember(file: string, hash: string): void {
+    this.cache.set(resolve(this.root, file), Promise.resolve(hash));
+  }
+
   /** Rejects with a DefinitionError naming the file when one of its imports cannot be resolved. */
   hash(file: string): Promise<string> {
     const path = resolve(this.root, file);

@@ -1,0 +1,57 @@
+/** Node files are compiled once and kept: a command whose files have not changed imports the kept build. */
+import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { CodeHasher } from '../../pipeline/fingerprint.ts';
+import { loadDeclarations } from '../../pipeline/loader.ts';
+import { cacheDirOf } from '../../pipeline/node-build.ts';
+import { REPO } from '../helpers/environment.ts';
+
+// A project of its own in the system's temporary folder, with no node_modules: `kpi-factory` comes from the engine.
+let root: string;
+const nodes = () => join(root, 'nodes');
+const stamp = async () => JSON.parse(await readFile(join(cacheDirOf(root), 'build.json'), 'utf8')) as { nodes: Record<string, { module: string; code: string }> };
+const load = async () => {
+  const hasher = new CodeHasher(root);
+  const loaded = await loadDeclarations(nodes(), root, hasher);
+  const hashes = Object.fromEntries(await Promise.all(loaded.map(async (node) => [node.file, await hasher.hash(node.file)] as const)));
+  return { loaded, hashes };
+};
+
+before(async () => {
+  root = await mkdtemp(join(tmpdir(), 'kpi-node-build-'));
+  await cp(join(REPO, 'fixtures', 'test-nodes', 'imports'), nodes(), { recursive: true });
+});
+after(() => rm(root, { recursive: true, force: true }));
+
+test('the first load compiles, the next imports the kept build; an edited helper compiles again and changes only its importers', async () => {
+  const first = await load();
+  assert.deepEqual(
+    first.loaded.map((node) => node.file),
+    ['nodes/lib/kpi01.ts', 'nodes/lib/kpi02.ts'],
+  );
+  const kept = await stamp();
+  const builds = await readdir(cacheDirOf(root));
+
+  const second = await load();
+  assert.deepEqual(second.hashes, first.hashes);
+  assert.deepEqual(await stamp(), kept, 'nothing was compiled again');
+  assert.deepEqual(await readdir(cacheDirOf(root)), builds);
+
+  const helper = join(nodes(), 'lib', '_numbers.ts');
+  const source = await readFile(helper, 'utf8');
+  assert.match(source, /3/);
+  await writeFile(helper, source.replace(/3/g, '4'));
+  const third = await load();
+  assert.notEqual(third.hashes['nodes/lib/kpi01.ts'], first.hashes['nodes/lib/kpi01.ts'], 'kpi01 imports the helper');
+  assert.equal(third.hashes['nodes/lib/kpi02.ts'], first.hashes['nodes/lib/kpi02.ts'], 'kpi02 does not');
+  const modules = (await stamp()).nodes;
+  assert.notEqual(modules[join(nodes(), 'lib', 'kpi01.ts')]!.module, kept.nodes[join(nodes(), 'lib', 'kpi01.ts')]!.module, 'a new build, imported anew');
+});
+
+test('the hashes of a kept build are those a fresh hasher computes', async () => {
+  const { hashes } = await load();
+  for (const [file, hash] of Object.entries(hashes)) assert.equal(await new CodeHasher(root).hash(file), hash, file);
+});

@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { Temporal } from 'temporal-polyfill';
 import type { Task, TaskGraph } from '../graph/plan.ts';
 import { compareCodePoints } from '../graph/text.ts';
 import { coerceError } from './errors.ts';
@@ -17,8 +16,9 @@ export interface TaskResult<V> {
   readonly error?: Error;
   /** For a blocked task: the failed (or check failed) task upstream of it. */
   readonly blockedBy?: string;
-  readonly startedAt?: Temporal.Instant;
-  readonly finishedAt?: Temporal.Instant;
+  /** Epoch milliseconds: a Temporal instant per task cost more than running a no-op task. */
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
   readonly durationMs?: number;
 }
 
@@ -118,9 +118,9 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
   const runTask = async (task: Task): Promise<TaskResult<V>> => {
     // After an interrupt nothing new starts: the task is blocked, and `retry` picks it up.
     if (stopped()) return settle({ task, status: 'blocked', blockedBy: INTERRUPTED });
-    const startedAt = Temporal.Now.instant();
+    const startedAt = Date.now();
     const start = performance.now();
-    const timing = () => ({ startedAt, finishedAt: Temporal.Now.instant(), durationMs: performance.now() - start });
+    const timing = () => ({ startedAt, finishedAt: Date.now(), durationMs: performance.now() - start });
     try {
       signal.throwIfAborted();
       options.started?.(task);

@@ -28,8 +28,9 @@ export interface NodeRunRecord {
   /** `check failed`: the value was stored, but an `error` check failed, so nothing read or published it. */
   readonly status: 'succeeded' | 'fresh' | 'check failed' | 'failed' | 'blocked';
   readonly attempt?: number;
-  readonly startedAt?: Temporal.Instant;
-  readonly finishedAt?: Temporal.Instant;
+  /** Epoch milliseconds. */
+  readonly startedAt?: number;
+  readonly finishedAt?: number;
   readonly durationMs?: number;
   readonly value?: number | null;
   readonly error?: string;
@@ -124,8 +125,8 @@ export function nodeRunWrite(db: Db, record: NodeRunRecord): Write {
     iso_week: record.week ?? null,
     status: record.status,
     attempt: record.attempt ?? 1,
-    started_at: record.startedAt?.toString() ?? null,
-    finished_at: record.finishedAt?.toString() ?? null,
+    started_at: record.startedAt === undefined ? null : new Date(record.startedAt).toISOString(),
+    finished_at: record.finishedAt === undefined ? null : new Date(record.finishedAt).toISOString(),
     duration_ms: record.durationMs === undefined ? null : Math.round(record.durationMs),
     value: record.value ?? null,
     error: record.error ?? null,

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
-import { Temporal } from 'temporal-polyfill';
 import { IsoWeek } from '../../graph/iso-week.ts';
 import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import type { Warehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
@@ -93,7 +92,7 @@ for (const engine of ENGINES) {
         for (const upstream of kpi06) {
           assert.ok(kpi05?.startedAt && upstream.finishedAt, 'both have timestamps');
           assert.ok(
-            Temporal.Instant.compare(kpi05.startedAt, upstream.finishedAt) >= 0,
+            kpi05.startedAt >= upstream.finishedAt,
             `${kpi05.task.id} started ${kpi05.startedAt} before ${upstream.task.id} finished ${upstream.finishedAt}`,
           );
         }

@@ -43,6 +43,9 @@ export const CLI = ['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts')];
 /** Two years of the Success scorecard, forced: a run long enough to act on while it runs. */
 export const BACKFILL = ['run', '--target', 'success.publish', '--weeks', '2024-W01..2025-W52', '--yes', '--force'];
 
+/** Two years of every scorecard, forced: several seconds even on PostgreSQL, for faults injected on a clock. */
+export const LONG_BACKFILL = ['run', '--weeks', '2024-W01..2025-W52', '--yes', '--force'];
+
 /**
  * Runs the CLI in its own process as a user would, from its sources under tsx, so a test never
  * waits for a build (`pnpm pipeline …` runs the same CLI built into dist/: see startup.test.ts).
@@ -54,16 +57,25 @@ export function runCli(args: readonly string[], env: Record<string, string>): Pr
 /** Starts the CLI and resolves once its run holds the warehouse (its "run <id>: N tasks" line). */
 export async function startHolding(args: readonly string[], env: Record<string, string>) {
   const started = spawnNode([...CLI, ...args], env);
+  const runId = await untilStderr(started, (stderr) => /"msg":"run (\S+): \d+ tasks"/.exec(stderr)?.[1], 'holding the warehouse');
+  return { ...started, runId };
+}
+
+/**
+ * Resolves with what `find` finds in what a started CLI printed on stderr so far, once it finds
+ * something; rejects if the CLI exits first. For acting on a run at a known point rather than
+ * after a guessed delay.
+ */
+export function untilStderr<T>(started: ReturnType<typeof spawnNode>, find: (stderr: string) => T | undefined, what: string): Promise<T> {
   let stderr = '';
-  const runId = await new Promise<string>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     started.child.stderr.on('data', (chunk) => {
       stderr += chunk;
-      const match = /"msg":"run (\S+): \d+ tasks"/.exec(stderr);
-      if (match) resolve(match[1]!);
+      const found = find(stderr);
+      if (found !== undefined) resolve(found);
     });
-    void started.done.then((result) => reject(new Error(`exited ${result.code} before holding the warehouse: ${result.stderr}`)));
+    void started.done.then((result) => reject(new Error(`exited ${result.code} before ${what}: ${result.stderr}`)));
   });
-  return { ...started, runId };
 }
 
 /**

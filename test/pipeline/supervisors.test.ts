@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT } from '../../pipeline/exit-codes.ts';
-import { BACKFILL, CLI, spawnNode, startHolding } from '../helpers/cli.ts';
+import { BACKFILL, CLI, spawnNode, startHolding, untilStderr } from '../helpers/cli.ts';
 import { ENGINES, REPO, configWith, createEnvironment, engineSkipReason, runStatuses } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
 
@@ -81,13 +81,7 @@ for (const engine of ENGINES) {
     test('a stop while waiting for the warehouse (--wait) exits with the stop code, without a stack', async () => {
       const holder = await startHolding(BACKFILL, environment.env);
       const waiting = spawnNode([...CLI, 'run', '--target', 'success.publish', '--week', '2025-W10', '--wait'], environment.env);
-      let stderr = '';
-      await new Promise<void>((resolve) => {
-        waiting.child.stderr.on('data', (chunk) => {
-          stderr += chunk;
-          if (/waiting for run/.test(stderr)) resolve();
-        });
-      });
+      await untilStderr(waiting, (stderr) => (/waiting for run/.test(stderr) ? true : undefined), 'waiting');
       waiting.child.kill('SIGTERM');
       const stopped = await waiting.done;
       holder.child.kill('SIGTERM');

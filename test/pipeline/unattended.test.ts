@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { lockFileOf } from '../../pipeline/engine/warehouse-lock.ts';
 import { scrubSecrets } from '../../pipeline/secrets.ts';
-import { BACKFILL, CLI, copyNodes, runCli, spawnNode, startHolding } from '../helpers/cli.ts';
+import { BACKFILL, CLI, copyNodes, runCli, spawnNode, startHolding, untilStderr } from '../helpers/cli.ts';
 import type { CliResult } from '../helpers/cli.ts';
 import { ENGINES, REPO, configWith, createEnvironment, engineSkipReason, oneRowPerKpiWeek, runStatuses } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
@@ -38,8 +38,12 @@ for (const engine of ENGINES) {
 
     test('a second run exits 3 naming the first; with --wait it runs after it', async () => {
       const first = await startHolding(BACKFILL, environment.env);
+      // Stopped while the others try, so they meet it holding the warehouse however fast it runs.
+      first.child.kill('SIGSTOP');
       const refused = await runCli(['run', '--target', 'success.publish', '--week', '2025-W10'], environment.env);
       const waiting = spawnNode([...CLI, 'run', '--target', 'success.publish', '--week', '2025-W11', '--wait'], environment.env);
+      await untilStderr(waiting, (stderr) => (/waiting for run/.test(stderr) ? true : undefined), 'waiting');
+      first.child.kill('SIGCONT');
       const [firstResult, waited] = await Promise.all([first.done, waiting.done]);
 
       assert.equal(refused.code, 3, refused.stderr);
@@ -56,7 +60,8 @@ for (const engine of ENGINES) {
 
     test('kill -9 of a backfill: the next run records it abandoned, retry picks it up, nothing is duplicated', async () => {
       const killed = await startHolding([...BACKFILL, '--concurrency', '1'], environment.env);
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Killed once 30 of its 500-odd tasks are recorded: in the middle, however fast it runs.
+      await untilStderr(killed, (stderr) => ((stderr.match(/"status":"succeeded"/g)?.length ?? 0) >= 30 ? true : undefined), 'recording 30 tasks');
       killed.child.kill('SIGKILL');
       await killed.done;
 
@@ -101,7 +106,13 @@ describe('the embedded warehouse beside a run', () => {
 
   test('status and history beside a backfill exit 0 or 3 naming it, never crash; all exit 0 afterwards', async () => {
     const backfill = await startHolding(BACKFILL, environment.env);
-    const readers = await Promise.all([...['status', 'history', 'status', 'history', 'status', 'history'].map((command) => runCli([command], environment.env))]);
+    // Stopped while the first readers start, so that they meet it however fast it runs.
+    backfill.child.kill('SIGSTOP');
+    const met = runCli(['status'], environment.env);
+    const others = ['history', 'status', 'history', 'status', 'history'].map((command) => runCli([command], environment.env));
+    await met;
+    backfill.child.kill('SIGCONT');
+    const readers = await Promise.all([met, ...others]);
     const finished = await backfill.done;
     assert.equal(finished.code, 0, finished.stderr);
     for (const reader of readers) {

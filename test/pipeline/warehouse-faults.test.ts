@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { BACKFILL, runCli, startHolding } from '../helpers/cli.ts';
+import { BACKFILL, LONG_BACKFILL, runCli, startHolding } from '../helpers/cli.ts';
 import type { CliResult } from '../helpers/cli.ts';
 import { POSTGRES_URL, configWith, createEnvironment, engineSkipReason, oneRowPerKpiWeek, runStatuses } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
@@ -48,7 +48,7 @@ describe('a lost connection is transient (postgres)', { skip }, () => {
     const database = new URL(environment.env.DATABASE_URL!).pathname.slice(1);
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
     await admin.connect();
-    const run = await startHolding(BACKFILL, environment.env);
+    const run = await startHolding(LONG_BACKFILL, environment.env);
     let terminated = 0;
     try {
       for (const delay of [300, 700, 700]) {
@@ -73,7 +73,7 @@ describe('a lost connection is transient (postgres)', { skip }, () => {
   test('a restart (the server away for 3 s mid-run) is waited out, never an unhandled error; the next run completes', async () => {
     const server = new URL(environment.env.DATABASE_URL!);
     const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
-    const run = await startHolding(BACKFILL, { ...environment.env, DATABASE_URL: urlWith(environment, proxy.port) });
+    const run = await startHolding(LONG_BACKFILL, { ...environment.env, DATABASE_URL: urlWith(environment, proxy.port) });
     await sleep(300);
     await proxy.stop();
     await sleep(3000);

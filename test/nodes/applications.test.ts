@@ -4,62 +4,28 @@
  * status updates that restate a week's conversion.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { IsoWeek } from '../../graph/iso-week.ts';
-import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
-import type { Warehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
-import { createLogger } from '../../pipeline/log.ts';
-import { runPipeline } from '../../pipeline/run.ts';
 import type { RunOutcome } from '../../pipeline/run.ts';
 import { statusOf } from '../../pipeline/summary.ts';
-import { ENGINES, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
-import type { TestEnvironment } from '../helpers/environment.ts';
+import { ENGINES, engineSkipReason } from '../helpers/environment.ts';
 import { applicationsReceived, applicationsTrend, conversion } from '../helpers/expected-kpis.ts';
 import { assertClose, storedValue } from '../helpers/stored.ts';
+import { domainRuns, failuresOf } from '../helpers/domain-runs.ts';
 
 const WEEKS = ['2024-W14', '2025-W44', '2026-W53'];
 /** The week fixtures/README.md cites: 2 of its 10 applications had an interview status when it ended, 5 later. */
 const LATE_WEEK = '2026-W10';
-const log = createLogger({ level: 'silent' });
 
 for (const engine of ENGINES) {
   describe(`applications KPIs on ${engine}`, { skip: engineSkipReason(engine) }, () => {
-    let environment: TestEnvironment;
-    let warehouse: Warehouse | undefined;
-    const outcomes = new Map<string, RunOutcome>();
-    const db = () => warehouse!.db;
+    const runs = domainRuns(engine, 'applications.*', WEEKS);
+    const db = () => runs.warehouse.db;
     const stored = (kpi: string, week: string) => storedValue(db(), 'applications', kpi, week);
-    /** The test's own connection is closed while the pipeline runs: an embedded store has one user at a time. */
-    const run = async (week: string) => {
-      await warehouse?.close();
-      const outcome = await runPipeline({
-        config: environment.config,
-        log,
-        concurrency: 4,
-        command: 'test',
-        select: ['applications.*'],
-        exclude: [],
-        weeks: [IsoWeek.parse(week)],
-      });
-      warehouse = await openWarehouse(environment.config, log);
-      return outcome;
-    };
-
-    before(async () => {
-      environment = await createEnvironment(engine);
-      for (const week of WEEKS) outcomes.set(week, await run(week));
-    });
-
-    after(async () => {
-      await warehouse?.close();
-      await environment?.cleanup();
-    });
 
     test('every run succeeded', () => {
-      for (const [week, outcome] of outcomes) {
-        const failed = outcome.results.filter((result) => result.status !== 'succeeded');
-        assert.deepEqual(failed.map((result) => `${result.task.id}: ${result.error?.message}`), [], `week ${week}`);
+      for (const [week, outcome] of runs.outcomes) {
+        assert.deepEqual(failuresOf(outcome), [], `week ${week}`);
       }
     });
 
@@ -92,7 +58,7 @@ for (const engine of ENGINES) {
 
     test(`late-arriving data: ${LATE_WEEK}'s conversion computed when the week ended is lower, and a later run restates it`, async () => {
       const kpi52Status = (outcome: RunOutcome) => statusOf(outcome.results.find((result) => result.task.id === `applications.kpi52@${LATE_WEEK}`)!);
-      await run(LATE_WEEK);
+      await runs.run(LATE_WEEK);
       const complete = await stored('52', LATE_WEEK);
       const received = await stored('51', LATE_WEEK);
       assertClose(complete, await conversion(db(), LATE_WEEK));
@@ -103,7 +69,7 @@ for (const engine of ENGINES) {
       await sql`create table stg_webhooks.later_deliveries as select * from stg_webhooks.form_submissions where received_at >= ${weekEnd}`.execute(db());
       try {
         await sql`delete from stg_webhooks.form_submissions where received_at >= ${weekEnd}`.execute(db());
-        const atWeekEnd = await run(LATE_WEEK);
+        const atWeekEnd = await runs.run(LATE_WEEK);
         assert.equal(kpi52Status(atWeekEnd), 'succeeded', 'kpi52 reran: its table changed');
         const early = await stored('52', LATE_WEEK);
         assertClose(early, expectedAtWeekEnd);
@@ -114,7 +80,7 @@ for (const engine of ENGINES) {
         await sql`drop table stg_webhooks.later_deliveries`.execute(db());
       }
 
-      const later = await run(LATE_WEEK);
+      const later = await runs.run(LATE_WEEK);
       assert.equal(kpi52Status(later), 'succeeded', 'kpi52 reran on the late deliveries');
       assertClose(await stored('52', LATE_WEEK), complete);
     });

@@ -4,65 +4,32 @@
  * leadership KPI reruns when an upstream KPI of another domain changes value, and only then.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { IsoWeek } from '../../graph/iso-week.ts';
-import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import type { Warehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
-import { createLogger } from '../../pipeline/log.ts';
-import { runPipeline } from '../../pipeline/run.ts';
 import type { RunOutcome } from '../../pipeline/run.ts';
 import { statusOf } from '../../pipeline/summary.ts';
-import { ENGINES, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
-import type { TestEnvironment } from '../helpers/environment.ts';
+import { ENGINES, engineSkipReason } from '../helpers/environment.ts';
 import { applicationsReceived, churn, conversion, hires, openPositions, weeksEndingWith } from '../helpers/expected-kpis.ts';
 import { assertClose, storedValue } from '../helpers/stored.ts';
+import { domainRuns, failuresOf } from '../helpers/domain-runs.ts';
 
 const WEEKS = ['2024-W40', '2026-W53', '2028-W10'];
 const RERUN_WEEK = '2026-W53';
-const log = createLogger({ level: 'silent' });
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
 for (const engine of ENGINES) {
   describe(`leadership KPIs on ${engine}`, { skip: engineSkipReason(engine) }, () => {
-    let environment: TestEnvironment;
-    let warehouse: Warehouse | undefined;
-    const outcomes = new Map<string, RunOutcome>();
-    const db = () => warehouse!.db;
+    const runs = domainRuns(engine, '+leadership.*', WEEKS);
+    const db = () => runs.warehouse.db;
     const stored = (kpi: string, week: string) => storedValue(db(), 'leadership', kpi, week);
-    /** The test's own connection is closed while the pipeline runs: an embedded store has one user at a time. */
-    const run = async (week: string) => {
-      await warehouse?.close();
-      const outcome = await runPipeline({
-        config: environment.config,
-        log,
-        concurrency: 4,
-        command: 'test',
-        select: ['+leadership.*'],
-        exclude: [],
-        weeks: [IsoWeek.parse(week)],
-      });
-      warehouse = await openWarehouse(environment.config, log);
-      return outcome;
-    };
     const weekly = (week: string, weeks: number, of: (db: Warehouse['db'], week: string) => Promise<number>) =>
       Promise.all(weeksEndingWith(week, weeks).map((id) => of(db(), id)));
 
-    before(async () => {
-      environment = await createEnvironment(engine);
-      for (const week of WEEKS) outcomes.set(week, await run(week));
-    });
-
-    after(async () => {
-      await warehouse?.close();
-      await environment?.cleanup();
-    });
-
     test('every run succeeded and computed the upstream KPIs of all three other domains', () => {
-      for (const [week, outcome] of outcomes) {
-        const failed = outcome.results.filter((result) => result.status !== 'succeeded');
-        assert.deepEqual(failed.map((result) => `${result.task.id}: ${result.error?.message}`), [], `week ${week}`);
+      for (const [week, outcome] of runs.outcomes) {
+        assert.deepEqual(failuresOf(outcome), [], `week ${week}`);
         for (const upstream of ['success.kpi32', 'recruitment.kpi41', 'recruitment.kpi42', 'applications.kpi51', 'applications.kpi52']) {
           assert.ok(outcome.results.some((result) => result.task.id === `${upstream}@${week}`), `${upstream}@${week}`);
         }
@@ -128,7 +95,7 @@ for (const engine of ENGINES) {
       assert.ok(hire.rows[0], `fixture has a single-row hire in ${RERUN_WEEK}`);
       await editApplication(hire.rows[0].application_id, sql`hired_at = null, stage = 'Withdrawn'`);
 
-      const changed = await run(RERUN_WEEK);
+      const changed = await runs.run(RERUN_WEEK);
       assert.deepEqual(byStatus(changed), {
         succeeded: ['leadership.kpi61', 'leadership.kpi63', 'leadership.publish:workbook', 'recruitment.kpi42'],
         fresh: ['applications.kpi51', 'applications.kpi52', 'leadership.kpi62', 'recruitment.kpi41', 'success.kpi32'],
@@ -144,7 +111,7 @@ for (const engine of ENGINES) {
         select application_id from stg_ats.applications where rejected_at is not null order by application_id limit 1`.execute(db());
       await editApplication(rejected.rows[0]!.application_id, sql`stage = ' rejected '`);
 
-      const unchanged = await run(RERUN_WEEK);
+      const unchanged = await runs.run(RERUN_WEEK);
       assert.deepEqual(byStatus(unchanged), {
         succeeded: ['recruitment.kpi42'],
         fresh: [

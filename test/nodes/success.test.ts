@@ -3,89 +3,61 @@
  * fixtures: on PGlite always and on PostgreSQL when a server is configured.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { IsoWeek } from '../../graph/iso-week.ts';
-import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import type { Warehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
-import { createLogger } from '../../pipeline/log.ts';
-import { runPipeline } from '../../pipeline/run.ts';
-import type { RunOutcome } from '../../pipeline/run.ts';
-import { ENGINES, REPO, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
-import type { TestEnvironment } from '../helpers/environment.ts';
+import { ENGINES, REPO, engineSkipReason } from '../helpers/environment.ts';
 import { churn } from '../helpers/expected-kpis.ts';
+import { domainRuns, failuresOf } from '../helpers/domain-runs.ts';
+import { assertClose, storedValue } from '../helpers/stored.ts';
 
 const WEEKS = ['2024-W10', '2025-W14', '2026-W47'];
 const TIME_ZONE = 'Europe/Madrid';
-const log = createLogger({ level: 'silent' });
 
 for (const engine of ENGINES) {
   describe(`success KPIs on ${engine}`, { skip: engineSkipReason(engine) }, () => {
-    let environment: TestEnvironment;
-    let warehouse: Warehouse;
-    const outcomes = new Map<string, RunOutcome>();
-
-    before(async () => {
-      environment = await createEnvironment(engine);
-      for (const week of WEEKS) {
-        const outcome = await runPipeline({
-          config: environment.config,
-          log,
-          concurrency: 4,
-          command: 'test',
-          select: ['success.*'],
-          exclude: [],
-          weeks: [IsoWeek.parse(week)],
-        });
-        outcomes.set(week, outcome);
-      }
-      warehouse = await openWarehouse(environment.config, log);
-    });
-
-    after(async () => {
-      await warehouse?.close();
-      await environment?.cleanup();
-    });
+    const runs = domainRuns(engine, 'success.*', WEEKS);
+    const stored = (kpi: string, week: string) => storedValue(runs.warehouse.db, 'success', kpi, week);
 
     test('every run succeeded', () => {
-      for (const [week, outcome] of outcomes) {
-        const failed = outcome.results.filter((result) => result.status !== 'succeeded');
-        assert.deepEqual(failed.map((result) => `${result.task.id}: ${result.error?.message}`), [], `week ${week}`);
+      for (const [week, outcome] of runs.outcomes) {
+        assert.deepEqual(failuresOf(outcome), [], `week ${week}`);
       }
     });
 
     for (const week of WEEKS) {
       test(`${week}: kpi06 is the count of completed forms submitted in the local week`, async () => {
-        assert.equal(await stored(warehouse, '06', week), await expectedKpi06(warehouse, week));
+        assert.equal(await stored('06', week), await expectedKpi06(runs.warehouse, week));
       });
 
       test(`${week}: kpi05 is the mean of kpi06 over the week and the three before`, async () => {
         const weeks = [3, 2, 1, 0].map((back) => IsoWeek.parse(week).add(-back).id);
-        const counts = await Promise.all(weeks.map((id) => expectedKpi06(warehouse, id)));
+        const counts = await Promise.all(weeks.map((id) => expectedKpi06(runs.warehouse, id)));
         const mean = counts.reduce((sum, count) => sum + count, 0) / counts.length;
-        assertClose(await stored(warehouse, '05', week), mean);
+        assertClose(await stored('05', week), mean);
         // And it agrees with the kpi06 values the run stored for those weeks.
-        const storedCounts = await Promise.all(weeks.map((id) => stored(warehouse, '06', id)));
+        const storedCounts = await Promise.all(weeks.map((id) => stored('06', id)));
         assert.deepEqual(storedCounts, counts);
       });
 
       test(`${week}: kpi32 is churned over exposed customers in the 52 weeks to last Sunday`, async () => {
-        const expected = await churn(warehouse.db, week);
+        const expected = await churn(runs.warehouse.db, week);
         assert.ok(expected > 0 && expected < 1, `fixture churn for ${week} should be non-trivial, got ${expected}`);
-        assertClose(await stored(warehouse, '32', week), expected);
+        assertClose(await stored('32', week), expected);
       });
 
       test(`${week}: kpi16 is the week's sum of new replacement processes in the CS report`, async () => {
         const expected = await expectedKpi16(week);
         assert.ok(expected > 0, `fixture report should have replacements in ${week}`);
-        assert.equal(await stored(warehouse, '16', week), expected);
+        assert.equal(await stored('16', week), expected);
       });
 
       test(`${week}: kpi05 started only after the kpi06 tasks it reads had finished`, () => {
-        const results = outcomes.get(week)!.results;
+        const results = runs.outcomes.get(week)!.results;
         const kpi05 = results.find((result) => result.task.id === `success.kpi05@${week}`);
         const kpi06 = results.filter((result) => result.task.node.id === 'success.kpi06');
         assert.equal(kpi06.length, 4, 'on an empty store the run computes kpi06 for the four weeks');
@@ -101,13 +73,13 @@ for (const engine of ENGINES) {
 
     test('values are not the same every week', async () => {
       for (const kpi of ['06', '05', '16', '32']) {
-        const values = await Promise.all(WEEKS.map((week) => stored(warehouse, kpi, week)));
+        const values = await Promise.all(WEEKS.map((week) => stored(kpi, week)));
         assert.ok(new Set(values).size > 1, `kpi${kpi}: ${values.join(', ')}`);
       }
     });
 
     test('stored rows carry the standard metadata', async () => {
-      const row = await warehouse.db
+      const row = await runs.warehouse.db
         .selectFrom('vl_analytics.scorecard_success')
         .select([
           'year',
@@ -130,21 +102,10 @@ for (const engine of ENGINES) {
       assert.equal(row.range_type, 'weekly');
       assert.equal(row.week_month, '10');
       assert.equal(row.field_name, '4 Week Ave. Offboarding Forms Completed');
-      assert.equal(row.run_id, outcomes.get('2024-W10')!.runId);
+      assert.equal(row.run_id, runs.outcomes.get('2024-W10')!.runId);
       assert.match(row.print_date, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     });
   });
-}
-
-async function stored(warehouse: Warehouse, kpiNumber: string, week: string): Promise<number | null> {
-  const row = await warehouse.db
-    .selectFrom('vl_analytics.scorecard_success')
-    .select('field_value')
-    .where('kpi_number', '=', kpiNumber)
-    .where('iso_week', '=', week)
-    .executeTakeFirst();
-  assert.ok(row, `no stored row for kpi${kpiNumber} ${week}`);
-  return row.field_value === null ? null : Number(row.field_value);
 }
 
 /** Week bounds from PostgreSQL's own ISO week parsing, local days from its time zone conversion. */
@@ -204,8 +165,4 @@ async function expectedKpi16(week: string): Promise<number> {
     connection.closeSync();
     instance.closeSync();
   }
-}
-
-function assertClose(actual: number | null, expected: number): void {
-  assert.ok(actual !== null && Math.abs(actual - expected) < 1e-9, `expected ${expected}, got ${actual}`);
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
 import type { Problem } from '../graph/errors.ts';
 import { DefinitionError } from '../graph/errors.ts';
@@ -13,6 +14,9 @@ import type { CodeHasher } from './fingerprint.ts';
  */
 const API = new URL(import.meta.url.endsWith('.ts') ? '../graph/declare.ts' : './api.js', import.meta.url).href;
 
+/** The module compiling (a chunk of the built engine, rewritten by every build): a new engine compiles anew. */
+const ENGINE_MODULE = fileURLToPath(import.meta.url);
+
 /** Where compiled node files are kept, under the project: their package imports resolve from there as from the nodes. */
 export const cacheDirOf = (root: string) => join(root, 'node_modules', '.cache', 'kpi-factory', 'nodes');
 
@@ -22,7 +26,10 @@ const KEEP_OLD_BUILDS_MS = 60 * 60 * 1000;
 interface Stamp {
   /** The node files and the API they were compiled against. */
   readonly key: string;
-  /** Every project file bundled in, with its modification time and size when compiled. */
+  /**
+   * Every project file bundled in, and this engine module (a new engine may hash code
+   * differently), with its modification time and size when compiled.
+   */
   readonly inputs: Record<string, string>;
   /** Each node file's compiled module (absolute path) and code hash (see CodeHasher). */
   readonly nodes: Record<string, { readonly module: string; readonly code: string }>;
@@ -59,6 +66,8 @@ function currentStamp(path: string, key: string): Stamp | undefined {
     const stamp = JSON.parse(readFileSync(path, 'utf8')) as Stamp;
     if (stamp.key !== key) return undefined;
     for (const [file, version] of Object.entries(stamp.inputs)) if (versionOf(file) !== version) return undefined;
+    // A cache cleared by hand leaves no module to import.
+    if (!Object.values(stamp.nodes).every((node) => existsSync(node.module))) return undefined;
     return stamp;
   } catch {
     return undefined;
@@ -88,7 +97,7 @@ async function compile(files: readonly string[], root: string, hasher: CodeHashe
   };
   const problems: Problem[] = [];
   const built = new Map<string, string>();
-  const inputs = new Set<string>();
+  const inputs = new Set<string>([ENGINE_MODULE]);
   // Named by position: node files may lie outside the root, and two folders may hold the same name.
   const entriesOf = (indexes: readonly number[]) => Object.fromEntries(indexes.map((index) => [`node${index}`, files[index]!]));
   const record = (metafile: { inputs: Record<string, unknown> }, indexes: readonly number[]) => {

@@ -55,3 +55,12 @@ test('the hashes of a kept build are those a fresh hasher computes', async () =>
   const { hashes } = await load();
   for (const [file, hash] of Object.entries(hashes)) assert.equal(await new CodeHasher(root).hash(file), hash, file);
 });
+
+test('a kept build whose modules were deleted is compiled again, not imported', async () => {
+  await load();
+  const { nodes: kept } = await stamp();
+  for (const node of Object.values(kept)) await rm(node.module, { force: true });
+  const { loaded } = await load();
+  assert.equal(loaded.length, 2);
+  for (const [file, node] of Object.entries((await stamp()).nodes)) assert.notEqual(node.module, kept[file]!.module);
+});

@@ -9,11 +9,11 @@ export type Write = OperationNodeSource & Compilable & { execute(): Promise<unkn
  * instead of a transaction's four or more, and, being one statement, they all land or none does.
  */
 export async function writeAtOnce(db: Kysely<any>, writes: readonly Write[]): Promise<void> {
+  if (writes.length === 0) return;
   if (writes.length === 1) {
     await writes[0]!.execute();
     return;
   }
-  if (writes.length === 0) return;
   // Kysely's types follow each WITH query's columns; these return none, so the chain is typed loosely.
   let query: any = db;
   writes.forEach((write, index) => {

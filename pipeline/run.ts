@@ -18,6 +18,7 @@ import type { TaskResult } from './executor.ts';
 import { Freshness, predictFreshness } from './freshness.ts';
 import type { Prediction } from './freshness.ts';
 import { acquireWarehouseLock } from './engine/warehouse-lock.ts';
+import { commandLine } from './engine/processes.ts';
 import type { LockRequest } from './engine/warehouse-lock.ts';
 import { now, taskFinished, tally } from './engine/run-events.ts';
 import { LatestRestatements, lastPublishedValues, publishedWrites, restatementWrite, sameValue } from './engine/value-history.ts';
@@ -199,7 +200,7 @@ async function openSession(
  * where the warehouse is embedded (one process per store).
  */
 export async function holdingWarehouse<T>(config: Config, request: Omit<LockRequest, 'runId' | 'command'> & { runId?: string; command?: string }, work: () => Promise<T>): Promise<T> {
-  const lock = await acquireWarehouseLock(config, { runId: 'read', command: process.argv.slice(2).join(' '), ...request });
+  const lock = await acquireWarehouseLock(config, { runId: 'read', command: commandLine(), ...request });
   try {
     return await work();
   } finally {

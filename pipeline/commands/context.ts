@@ -34,5 +34,3 @@ export function writeJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** The command line as the user typed it, for the ledger. */
-export const commandLine = () => process.argv.slice(2).join(' ');

@@ -1,4 +1,5 @@
-import { commandLine, readConfig } from './context.ts';
+import { commandLine } from '../engine/processes.ts';
+import { readConfig } from './context.ts';
 import { nodesDirOf, waitOf } from './options.ts';
 import { runAndReport } from './report-run.ts';
 import type { OutputFlags } from './report-run.ts';

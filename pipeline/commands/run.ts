@@ -1,6 +1,7 @@
 import { runAndReport } from './report-run.ts';
 import type { OutputFlags } from './report-run.ts';
-import { commandLine, readSelection } from './context.ts';
+import { commandLine } from '../engine/processes.ts';
+import { readSelection } from './context.ts';
 import { forceOption, waitOf } from './options.ts';
 import type { SelectionFlags } from './options.ts';
 

@@ -3,7 +3,8 @@ import { openWarehouse } from '../connectors/warehouse/warehouse.ts';
 import { createLogger } from '../log.ts';
 import { holdingWarehouse } from '../run.ts';
 import { displayPath, table } from '../summary.ts';
-import { commandLine, readConfig } from './context.ts';
+import { commandLine } from '../engine/processes.ts';
+import { readConfig } from './context.ts';
 import { waitOf } from './options.ts';
 
 /**

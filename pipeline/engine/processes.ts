@@ -19,6 +19,9 @@ export function processStat(pid: number): ProcessStat | undefined {
   }
 }
 
+/** This process's command as the user typed it (`run --target success.publish`), for the ledger and the lock. */
+export const commandLine = () => process.argv.slice(2).join(' ');
+
 /** The command line of `pid`, arguments separated by spaces; empty when unknown. */
 export function processCommandLine(pid: number): string {
   try {

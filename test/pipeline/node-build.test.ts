@@ -4,6 +4,7 @@ import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { DefinitionError } from '../../graph/errors.ts';
 import { CodeHasher } from '../../pipeline/fingerprint.ts';
 import { loadDeclarations } from '../../pipeline/loader.ts';
 import { cacheDirOf } from '../../pipeline/node-build.ts';
@@ -63,4 +64,23 @@ test('a kept build whose modules were deleted is compiled again, not imported', 
   const { loaded } = await load();
   assert.equal(loaded.length, 2);
   for (const [file, node] of Object.entries((await stamp()).nodes)) assert.notEqual(node.module, kept[file]!.module);
+});
+
+test('a file that does not compile is named with esbuild\'s reason; its neighbours still compile and load', async () => {
+  const broken = join(nodes(), 'lib', 'kpi03.ts');
+  await writeFile(broken, "import { defineKpi } from 'kpi-factory';\nexport default defineKpi({ domain: 'lib', number: 3,, });\n");
+  try {
+    await assert.rejects(load(), (error: Error) => {
+      assert.ok(error instanceof DefinitionError, String(error));
+      assert.deepEqual(
+        error.problems.map((problem) => problem.file),
+        ['nodes/lib/kpi03.ts'],
+        'kpi01 and kpi02 compiled and loaded without a problem',
+      );
+      assert.match(error.problems[0]!.message, /^cannot be compiled: nodes\/lib\/kpi03\.ts:2: /);
+      return true;
+    });
+  } finally {
+    await rm(broken);
+  }
 });

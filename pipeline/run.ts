@@ -395,7 +395,8 @@ interface RecorderContext {
  * entry in one transaction, so that both land or neither does.
  */
 function runRecorder(context: RecorderContext) {
-  const { warehouse, project, runId, printDate, step } = context;
+  const { project, runId, printDate, step } = context;
+  const { db } = context.warehouse;
   const settled = new Set<string>();
   const baseOf = (result: TaskResult<TaskValue>): NodeRunRecord => ({
     runId,
@@ -411,7 +412,7 @@ function runRecorder(context: RecorderContext) {
   const blocked = (result: TaskResult<TaskValue>): NodeRunRecord => ({ ...baseOf(result), status: 'blocked', error: `blocked by ${result.blockedBy}` });
   // Each write is whole and idempotent, so a retry after a lost connection never duplicates.
   const record = (result: TaskResult<TaskValue>, work: () => Promise<void>) => step(`recording ${result.task.id}`, work);
-  const recordNodeRunOf = (result: TaskResult<TaskValue>, run: NodeRunRecord) => record(result, () => writeAtOnce(warehouse.db, [nodeRunWrite(warehouse.db, run)]));
+  const recordNodeRunOf = (result: TaskResult<TaskValue>, run: NodeRunRecord) => record(result, () => writeAtOnce(db, [nodeRunWrite(db, run)]));
 
   return {
     async settle(result: TaskResult<TaskValue>): Promise<void> {
@@ -433,7 +434,7 @@ function runRecorder(context: RecorderContext) {
         ...(result.status === 'check failed' ? { error: checkFailure(checks) } : {}),
       };
       if (value.kind === 'publish') {
-        return record(result, () => writeAtOnce(warehouse.db, [nodeRunWrite(warehouse.db, ran), ...publishedWrites(warehouse.db, runId, value.published ?? [])]));
+        return record(result, () => writeAtOnce(db, [nodeRunWrite(db, ran), ...publishedWrites(db, runId, value.published ?? [])]));
       }
       if (value.fresh || task.node.kind !== 'kpi' || !task.week) return recordNodeRunOf(result, { ...ran, value: value.value });
       const { declaration } = task.node;
@@ -443,7 +444,6 @@ function runRecorder(context: RecorderContext) {
         published && !sameValue(published.value, value.value)
           ? { nodeId: task.node.id, week: week.id, previous: published.value, value: value.value, publishedAt: published.publishedAt, runId, restatedAt: Temporal.Now.instant().toString() }
           : undefined;
-      const db = warehouse.db;
       await record(result, () =>
         writeAtOnce(db, [
           scorecardValueWrite(db, {

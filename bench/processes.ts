@@ -13,6 +13,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '../pipeline/config.ts';
 import { tableFingerprint } from '../pipeline/fingerprint.ts';
+import { processStat } from '../pipeline/engine/processes.ts';
 import { loadFixtures } from '../pipeline/connectors/warehouse/fixtures.ts';
 import { migrate } from '../pipeline/connectors/warehouse/migrations.ts';
 import { openPostgres } from '../pipeline/connectors/warehouse/postgres.ts';
@@ -93,18 +94,13 @@ export interface BenchWarehouse {
  * when none can be seen, e.g. a server on another machine.
  */
 async function postgresServerCpuMs(): Promise<number | undefined> {
-  let total = 0;
-  let seen = 0;
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    if (!stat.includes('(postgres)')) continue;
-    // After the command name: utime, stime, cutime and cstime are the 12th to the 15th fields.
-    const fields = stat.split(') ')[1]?.split(' ') ?? [];
-    total += [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0);
-    seen++;
-  }
-  return seen === 0 ? undefined : (total * 1000) / TICKS_PER_SECOND;
+  const servers = (await readdir('/proc').catch(() => [] as string[]))
+    .filter((pid) => /^\d+$/.test(pid))
+    .flatMap((pid) => {
+      const stat = processStat(Number(pid));
+      return stat?.name === 'postgres' ? [stat] : [];
+    });
+  return servers.length === 0 ? undefined : (servers.reduce((sum, stat) => sum + stat.cpuTicks, 0) * 1000) / TICKS_PER_SECOND;
 }
 
 /** Linux's USER_HZ: /proc reports CPU time in these ticks. */

@@ -14,7 +14,7 @@ import { kpiId } from '../graph/ids.ts';
 import { IsoWeek } from '../graph/iso-week.ts';
 import { planTasks, taskLevels } from '../graph/plan.ts';
 import type { PlanEdge, Task, TaskGraph } from '../graph/plan.ts';
-import { execute } from '../pipeline/executor.ts';
+import { execute } from '../pipeline/engine/executor.ts';
 import { constant, inTurns, ratios, summarize, timed } from './measure.ts';
 import type { Row } from './measure.ts';
 

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '../pipeline/config.ts';
-import { tableFingerprint } from '../pipeline/fingerprint.ts';
+import { tableFingerprint } from '../pipeline/engine/fingerprint.ts';
 import { processStat } from '../pipeline/engine/processes.ts';
 import { loadFixtures } from '../pipeline/connectors/warehouse/fixtures.ts';
 import { migrate } from '../pipeline/connectors/warehouse/migrations.ts';

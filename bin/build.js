@@ -1,6 +1,6 @@
 // Builds the engine once into dist/ (run by `pnpm install` through `prepare`, and by bin/kpi.js
 // when the sources changed), so a command runs JavaScript without transforming TypeScript.
-// KPI files stay TypeScript: the engine compiles them itself when it loads them (pipeline/node-build.ts).
+// KPI files stay TypeScript: the engine compiles them itself when it loads them (pipeline/project/node-build.ts).
 import { readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
@@ -39,7 +39,7 @@ export async function buildEngine() {
   const { build } = await import('esbuild');
   const result = await build({
     absWorkingDir: ROOT,
-    // api: what compiled node files import as `kpi-factory` (see pipeline/node-build.ts).
+    // api: what compiled node files import as `kpi-factory` (see pipeline/project/node-build.ts).
     entryPoints: { cli: 'pipeline/cli.ts', api: 'graph/declare.ts' },
     bundle: true,
     splitting: true,

@@ -22,7 +22,7 @@ import {
   withNodeSelection,
   withSelection,
 } from './commands/options.ts';
-import { PLAN_FORMATS } from './plan-formats.ts';
+import { PLAN_FORMATS } from './reports/plan-formats.ts';
 
 /** An action that loads its command's module first: `lazy(() => import('./commands/x.ts'), 'xCommand')`. */
 function lazy<M, K extends keyof M>(load: () => Promise<M>, name: K) {

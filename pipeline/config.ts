@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { IsoWeek } from '../graph/iso-week.ts';
 import { closestMatches } from '../graph/text.ts';
 import { LOG_LEVELS } from './log.ts';
-import { checkCron } from './schedule.ts';
+import { checkCron } from './engine/schedule.ts';
 
 export const CONFIG_FILE = 'kpi.config.json';
 

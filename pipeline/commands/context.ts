@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { CONFIG_FILE, loadConfig } from '../config.ts';
 import type { Config } from '../config.ts';
 import { resolveWeeks, restateWindow, weekPolicyOf } from '../dates.ts';
-import type { Selection } from '../run.ts';
-import { withTargets } from '../selection.ts';
+import type { Selection } from '../engine/run.ts';
+import { withTargets } from '../project/selection.ts';
 import type { SelectionFlags } from './options.ts';
 
 /** The configuration of `--config`, or of ./kpi.config.json. */

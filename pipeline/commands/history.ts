@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { startOfWeekOrDay } from '../dates.ts';
 import { logFileOf } from '../engine/run-log.ts';
-import { nodeHistory, runHistory } from '../ledger.ts';
-import type { HistoryWindow } from '../ledger.ts';
-import { loadProject } from '../project.ts';
-import { formatNodeRuns, formatRuns, nodeRunReport, runReport } from '../reports.ts';
-import { displayPath } from '../summary.ts';
+import { nodeHistory, runHistory } from '../engine/ledger.ts';
+import type { HistoryWindow } from '../engine/ledger.ts';
+import { loadProject } from '../project/project.ts';
+import { formatNodeRuns, formatRuns, nodeRunReport, runReport } from '../reports/run-reports.ts';
+import { displayPath } from '../reports/summary.ts';
 import { readConfig, writeJson } from './context.ts';
 import { nodesDirOf } from './options.ts';
 import { withWarehouse } from './read-warehouse.ts';

@@ -1,7 +1,7 @@
 import { kpiId } from '../../graph/ids.ts';
 import { describeTable } from '../connectors/warehouse/catalog.ts';
-import { loadProject } from '../project.ts';
-import { scaffoldKpi } from '../scaffold.ts';
+import { loadProject } from '../project/project.ts';
+import { scaffoldKpi } from '../project/scaffold.ts';
 import { readConfig } from './context.ts';
 import { withWarehouse } from './read-warehouse.ts';
 import { nodesDirOf } from './options.ts';

@@ -1,7 +1,7 @@
 import { createLogger } from '../log.ts';
-import { formatPlan } from '../plan-format.ts';
-import type { PlanFormat } from '../plan-formats.ts';
-import { explainPlan } from '../run.ts';
+import { formatPlan } from '../reports/plan-format.ts';
+import type { PlanFormat } from '../reports/plan-formats.ts';
+import { explainPlan } from '../engine/run.ts';
 import { readSelection } from './context.ts';
 import { forceOption } from './options.ts';
 import type { SelectionFlags } from './options.ts';

@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import { openWarehouse } from '../connectors/warehouse/warehouse.ts';
 import type { Warehouse } from '../connectors/warehouse/warehouse.ts';
 import { createLogger } from '../log.ts';
-import { holdingWarehouse } from '../run.ts';
+import { holdingWarehouse } from '../engine/run.ts';
 
 /** Opens the warehouse for reading only for the time of `work` (an embedded one only when no run holds it). */
 export function withWarehouse<T>(config: Config, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {

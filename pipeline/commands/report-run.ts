@@ -5,14 +5,14 @@ import { logFileOf } from '../engine/run-log.ts';
 import type { RunEventListener, RunFinishedEvent } from '../engine/run-events.ts';
 import { STOP_EXIT_CODES, gracefulStop } from '../engine/stop-requests.ts';
 import { EXIT } from '../exit-codes.ts';
-import { newRunId } from '../ledger.ts';
+import { newRunId } from '../engine/ledger.ts';
 import { createLogger } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { jsonView, linesView, liveView, quietView } from '../reports/progress.ts';
 import type { ProgressView } from '../reports/progress.ts';
-import { restatedLine, runPipeline, validateSelection } from '../run.ts';
-import type { RunOptions, RunOutcome } from '../run.ts';
-import { displayPath, formatSummary } from '../summary.ts';
+import { restatedLine, runPipeline, validateSelection } from '../engine/run.ts';
+import type { RunOptions, RunOutcome } from '../engine/run.ts';
+import { displayPath, formatSummary } from '../reports/summary.ts';
 import { INDEX_PAGE, defaultSiteDir } from '../reports/site/paths.ts';
 import type { Config } from '../config.ts';
 

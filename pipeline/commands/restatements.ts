@@ -1,7 +1,7 @@
 import { WeekFormatError } from '../../graph/iso-week.ts';
 import { listRestatements } from '../engine/value-history.ts';
-import { loadProject } from '../project.ts';
-import { table } from '../summary.ts';
+import { loadProject } from '../project/project.ts';
+import { table } from '../reports/summary.ts';
 import { formatValue } from '../units.ts';
 import { readConfig } from './context.ts';
 import { withWarehouse } from './read-warehouse.ts';

@@ -3,8 +3,8 @@ import { currentInstant, lastCompletedWeek, restateWindow, weekPolicyOf } from '
 import { createLogger } from '../log.ts';
 import { STOP_EXIT_CODES, gracefulStop } from '../engine/stop-requests.ts';
 import { LockHeldError } from '../engine/warehouse-lock.ts';
-import { withTargets } from '../selection.ts';
-import { nextFireTimes, runScheduler } from '../schedule.ts';
+import { withTargets } from '../project/selection.ts';
+import { nextFireTimes, runScheduler } from '../engine/schedule.ts';
 import { readConfig } from './context.ts';
 import { superviseRun } from './report-run.ts';
 

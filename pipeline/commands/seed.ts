@@ -1,8 +1,8 @@
 import { loadFixtures } from '../connectors/warehouse/fixtures.ts';
 import { openWarehouse } from '../connectors/warehouse/warehouse.ts';
 import { createLogger } from '../log.ts';
-import { holdingWarehouse } from '../run.ts';
-import { displayPath, table } from '../summary.ts';
+import { holdingWarehouse } from '../engine/run.ts';
+import { displayPath, table } from '../reports/summary.ts';
 import { commandLine } from '../engine/processes.ts';
 import { readConfig } from './context.ts';
 import { waitOf } from './options.ts';

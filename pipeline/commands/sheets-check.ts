@@ -2,8 +2,8 @@ import { createConnectors } from '../connectors/factory.ts';
 import { resolveWeeks, weekPolicyOf } from '../dates.ts';
 import { EXIT } from '../exit-codes.ts';
 import { createLogger } from '../log.ts';
-import { loadProject } from '../project.ts';
-import { checkSheets } from '../sheets-check.ts';
+import { loadProject } from '../project/project.ts';
+import { checkSheets } from '../connectors/sheets/sheets-check.ts';
 import { readConfig } from './context.ts';
 import { nodesDirOf } from './options.ts';
 

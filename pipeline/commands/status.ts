@@ -1,11 +1,11 @@
 import type { Config } from '../config.ts';
 import { configuredDestinations } from '../connectors/scorecards/destinations.ts';
-import { latestNodeRuns } from '../ledger.ts';
-import type { NodeRunRow } from '../ledger.ts';
-import { loadProject } from '../project.ts';
-import type { Project } from '../project.ts';
-import { formatNodeRuns, nodeRunReport } from '../reports.ts';
-import type { NodeStatus } from '../reports.ts';
+import { latestNodeRuns } from '../engine/ledger.ts';
+import type { NodeRunRow } from '../engine/ledger.ts';
+import { loadProject } from '../project/project.ts';
+import type { Project } from '../project/project.ts';
+import { formatNodeRuns, nodeRunReport } from '../reports/run-reports.ts';
+import type { NodeStatus } from '../reports/run-reports.ts';
 import { readConfig, writeJson } from './context.ts';
 import { nodesDirOf } from './options.ts';
 import { withWarehouse } from './read-warehouse.ts';

@@ -2,8 +2,8 @@ import { SelectorError } from '../../graph/errors.ts';
 import { IsoWeek } from '../../graph/iso-week.ts';
 import type { Config } from '../config.ts';
 import { valueHistory } from '../engine/value-history.ts';
-import { loadProject } from '../project.ts';
-import { table } from '../summary.ts';
+import { loadProject } from '../project/project.ts';
+import { table } from '../reports/summary.ts';
 import { formatValue } from '../units.ts';
 import { withWarehouse } from './read-warehouse.ts';
 

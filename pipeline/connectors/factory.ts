@@ -1,6 +1,6 @@
 import type { Task } from '../../graph/plan.ts';
 import type { Config } from '../config.ts';
-import type { Pool } from '../executor.ts';
+import type { Pool } from '../engine/executor.ts';
 import type { Logger } from '../log.ts';
 import { READ_SCOPE, WRITE_SCOPE, serviceAccountFromEnv } from './google/credentials.ts';
 import type { ServiceAccount } from './google/credentials.ts';

@@ -1,6 +1,6 @@
 import type { NotifyConfig } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { isTransient, withRetry } from '../retry.ts';
+import { isTransient, withRetry } from './retry.ts';
 import type { RunFinishedEvent } from './run-events.ts';
 
 /** An HTTP answer that is not 2xx, with its status for the retry policy. */

@@ -1,8 +1,8 @@
-import { checkFailure, failedChecks } from '../checks.ts';
-import type { CheckOutcome } from '../checks.ts';
-import type { TaskResult } from '../executor.ts';
-import { describeValue, statusOf } from '../summary.ts';
-import type { TaskValue } from '../task-runner.ts';
+import { checkFailure, failedChecks } from './checks.ts';
+import type { CheckOutcome } from './checks.ts';
+import type { TaskResult } from './executor.ts';
+import { describeValue, statusOf } from '../reports/summary.ts';
+import type { TaskValue } from './task-runner.ts';
 
 /**
  * What a run tells its watchers as it goes: the live view, the `--json` stream, the log and

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { Temporal } from 'temporal-polyfill';
-import type { Fingerprint } from '../fingerprint.ts';
+import type { Fingerprint } from './fingerprint.ts';
 import type { Write } from '../connectors/warehouse/write-at-once.ts';
 
 /**

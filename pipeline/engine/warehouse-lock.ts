@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { Config } from '../config.ts';
 import { connectionFailure, connectionSettings, unreachable, WarehouseLostError } from '../connectors/warehouse/postgres.ts';
 import type { Logger } from '../log.ts';
-import { isTransient, withWarehouseRetry } from '../retry.ts';
+import { isTransient, withWarehouseRetry } from './retry.ts';
 import { processStat } from './processes.ts';
 
 /**

@@ -3,8 +3,8 @@ import { IsoWeek } from '../../graph/iso-week.ts';
 import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import type { Warehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import { createLogger } from '../../pipeline/log.ts';
-import { runPipeline } from '../../pipeline/run.ts';
-import type { RunOutcome } from '../../pipeline/run.ts';
+import { runPipeline } from '../../pipeline/engine/run.ts';
+import type { RunOutcome } from '../../pipeline/engine/run.ts';
 import { createEnvironment } from './environment.ts';
 import type { Engine, TestEnvironment } from './environment.ts';
 

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import type { RunOutcome } from '../../pipeline/run.ts';
-import { statusOf } from '../../pipeline/summary.ts';
+import type { RunOutcome } from '../../pipeline/engine/run.ts';
+import { statusOf } from '../../pipeline/reports/summary.ts';
 import { ENGINES, engineSkipReason } from '../helpers/environment.ts';
 import { applicationsReceived, applicationsTrend, conversion } from '../helpers/expected-kpis.ts';
 import { assertClose, storedValue } from '../helpers/stored.ts';

@@ -11,8 +11,8 @@ import { IsoWeek, weekRange } from '../../graph/iso-week.ts';
 import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import type { Warehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import { createLogger } from '../../pipeline/log.ts';
-import { runPipeline } from '../../pipeline/run.ts';
-import type { RunOutcome } from '../../pipeline/run.ts';
+import { runPipeline } from '../../pipeline/engine/run.ts';
+import type { RunOutcome } from '../../pipeline/engine/run.ts';
 import { ENGINES, REPO, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
 

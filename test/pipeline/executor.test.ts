@@ -6,8 +6,8 @@ import { buildGraph } from '../../graph/build.ts';
 import { defineKpi } from '../../graph/declare.ts';
 import { IsoWeek } from '../../graph/iso-week.ts';
 import type { PlanEdge, Task, TaskGraph } from '../../graph/plan.ts';
-import { INTERRUPTED, execute } from '../../pipeline/executor.ts';
-import type { Pool } from '../../pipeline/executor.ts';
+import { INTERRUPTED, execute } from '../../pipeline/engine/executor.ts';
+import type { Pool } from '../../pipeline/engine/executor.ts';
 
 const node = buildGraph([
   { file: 'test.ts', declaration: defineKpi({ domain: 'test', number: 1, name: 'n', unit: 'integer', inputs: {}, compute: () => 0 }) },

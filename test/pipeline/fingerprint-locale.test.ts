@@ -15,7 +15,7 @@ const module = (path: string) => JSON.stringify(pathToFileURL(join(REPO, path)).
 
 /** Hashes a declaration and a fingerprint whose keys sort differently under da_DK, and a KPI file with its helpers; prints them. */
 const SCRIPT = `
-const { CodeHasher, declarationHash, fingerprintHash } = await import(${module('pipeline/fingerprint.ts')});
+const { CodeHasher, declarationHash, fingerprintHash } = await import(${module('pipeline/engine/fingerprint.ts')});
 const { defineKpi, kpi, table } = await import(${module('graph/declare.ts')});
 const declaration = defineKpi({
   domain: 'locale', number: 1, name: 'Keys in every order', unit: 'integer',

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
-import { kpiValue } from '../../pipeline/kpi-value.ts';
+import { kpiValue } from '../../pipeline/engine/kpi-value.ts';
 import { createLogger } from '../../pipeline/log.ts';
 import { runCli } from '../helpers/cli.ts';
 import type { CliResult } from '../helpers/cli.ts';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { buildGraph } from '../../graph/build.ts';
 import { DefinitionError } from '../../graph/errors.ts';
 import type { Problem } from '../../graph/errors.ts';
-import { loadDeclarations } from '../../pipeline/loader.ts';
+import { loadDeclarations } from '../../pipeline/project/loader.ts';
 
 const REPO = resolve(import.meta.dirname, '..', '..');
 const BROKEN = join(REPO, 'fixtures', 'broken-nodes');

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DefinitionError } from '../../graph/errors.ts';
-import { CodeHasher } from '../../pipeline/fingerprint.ts';
-import { loadDeclarations } from '../../pipeline/loader.ts';
-import { cacheDirOf } from '../../pipeline/node-build.ts';
+import { CodeHasher } from '../../pipeline/engine/fingerprint.ts';
+import { loadDeclarations } from '../../pipeline/project/loader.ts';
+import { cacheDirOf } from '../../pipeline/project/node-build.ts';
 import { REPO } from '../helpers/environment.ts';
 
 // A project of its own in the system's temporary folder, with no node_modules: `kpi-factory` comes from the engine.

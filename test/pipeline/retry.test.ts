@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { describe, test } from 'node:test';
 import { loadConfig } from '../../pipeline/config.ts';
-import { backoffDelay, retryAfterMs, withRetry } from '../../pipeline/retry.ts';
-import type { RetryPolicy } from '../../pipeline/retry.ts';
+import { backoffDelay, retryAfterMs, withRetry } from '../../pipeline/engine/retry.ts';
+import type { RetryPolicy } from '../../pipeline/engine/retry.ts';
 
 /** An HTTP error as ky throws it: the answer, with its headers, on `response`. */
 function httpError(status: number, headers: Record<string, string> = {}): Error {

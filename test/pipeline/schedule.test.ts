@@ -6,8 +6,8 @@ import { describe, test } from 'node:test';
 import { Temporal } from 'temporal-polyfill';
 import { ConfigError, loadConfig } from '../../pipeline/config.ts';
 import { createLogger } from '../../pipeline/log.ts';
-import { nextFireTimes, runScheduler } from '../../pipeline/schedule.ts';
-import type { ScheduleEntry } from '../../pipeline/schedule.ts';
+import { nextFireTimes, runScheduler } from '../../pipeline/engine/schedule.ts';
+import type { ScheduleEntry } from '../../pipeline/engine/schedule.ts';
 import { capturingLogger } from '../helpers/log.ts';
 
 const MADRID = 'Europe/Madrid';

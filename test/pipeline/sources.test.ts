@@ -12,7 +12,7 @@ import type { Config, SheetSourceConfig } from '../../pipeline/config.ts';
 import { localSheetReader } from '../../pipeline/connectors/sheets/sheet-source.ts';
 import type { SheetReader } from '../../pipeline/connectors/sheets/sheet-source.ts';
 import type { Warehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
-import { Sources } from '../../pipeline/sources.ts';
+import { Sources } from '../../pipeline/engine/sources.ts';
 
 let dir: string;
 before(async () => {

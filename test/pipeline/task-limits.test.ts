@@ -5,8 +5,8 @@ import { after, before, test } from 'node:test';
 import { IsoWeek } from '../../graph/iso-week.ts';
 import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import { createLogger } from '../../pipeline/log.ts';
-import { runPipeline } from '../../pipeline/run.ts';
-import type { RunOutcome } from '../../pipeline/run.ts';
+import { runPipeline } from '../../pipeline/engine/run.ts';
+import type { RunOutcome } from '../../pipeline/engine/run.ts';
 import { REPO, createEnvironment } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WarehouseLostError } from '../../pipeline/connectors/warehouse/postgres.ts';
-import { TimeoutError, isTransient, withRetry, withTimeout } from '../../pipeline/retry.ts';
+import { TimeoutError, isTransient, withRetry, withTimeout } from '../../pipeline/engine/retry.ts';
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
 

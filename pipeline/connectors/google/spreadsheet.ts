@@ -2,8 +2,8 @@ import { GoogleSpreadsheet } from 'google-spreadsheet';
 import type { GoogleSpreadsheetWorksheet } from 'google-spreadsheet';
 import { JWT } from 'google-auth-library';
 import type { Logger } from '../../log.ts';
-import { httpStatusOf, isTransient, withRetry } from '../../retry.ts';
-import type { RetryOptions, RetryPolicy } from '../../retry.ts';
+import { httpStatusOf, isTransient, withRetry } from '../../engine/retry.ts';
+import type { RetryOptions, RetryPolicy } from '../../engine/retry.ts';
 import type { ServiceAccount } from './credentials.ts';
 
 /** A Google Sheets call that failed, with what a user needs to fix it. */

@@ -2,9 +2,9 @@ import type { PipelineGraph } from '../../../graph/build.ts';
 import { kpiNumberLabel } from '../../../graph/ids.ts';
 import type { IsoWeek } from '../../../graph/iso-week.ts';
 import { statusOf } from '../../../graph/targets.ts';
-import { domainKpis } from '../../project.ts';
+import { domainKpis } from '../../project/project.ts';
 import type { LatestRestatements } from '../../engine/value-history.ts';
-import type { StoredValues } from '../../stored-values.ts';
+import type { StoredValues } from '../../engine/stored-values.ts';
 import type { WeekColumn } from './layout.ts';
 
 /** What a week's column is made of: the run's stored values and latest restatements. */

@@ -3,7 +3,7 @@ import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryRes
 import pg from 'pg';
 import { ConfigError } from '../../config.ts';
 import type { Logger } from '../../log.ts';
-import { WAREHOUSE_PATIENCE_MS, isTransient, withWarehouseRetry } from '../../retry.ts';
+import { WAREHOUSE_PATIENCE_MS, isTransient, withWarehouseRetry } from '../../engine/retry.ts';
 import { cancellation } from './cancellation.ts';
 import type { Warehouse } from './warehouse.ts';
 

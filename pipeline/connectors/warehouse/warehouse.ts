@@ -5,7 +5,7 @@ import { fixturesLoaded, loadFixtures } from './fixtures.ts';
 import { migrate } from './migrations.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
-import { withTimeout } from '../../retry.ts';
+import { withTimeout } from '../../engine/retry.ts';
 
 /**
  * The warehouse: a Kysely instance over PostgreSQL. The embedded engine (PGlite) and the

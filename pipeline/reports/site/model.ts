@@ -14,10 +14,10 @@ import { readStoredValues } from '../../connectors/warehouse/scorecards.ts';
 import { currentInstant, localTimestamp } from '../../dates.ts';
 import { listRestatements } from '../../engine/value-history.ts';
 import type { Restatement } from '../../engine/value-history.ts';
-import { nodeHistory } from '../../ledger.ts';
-import type { NodeRunRow } from '../../ledger.ts';
-import { defaultScorecardName, domainKpis, publishOf } from '../../project.ts';
-import type { Project } from '../../project.ts';
+import { nodeHistory } from '../../engine/ledger.ts';
+import type { NodeRunRow } from '../../engine/ledger.ts';
+import { defaultScorecardName, domainKpis, publishOf } from '../../project/project.ts';
+import type { Project } from '../../project/project.ts';
 
 /** Everything the site shows, read once from the project and the warehouse. */
 export interface SiteModel {

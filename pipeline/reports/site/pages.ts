@@ -4,7 +4,7 @@ import { isImprovement, thresholdsFor } from '../../../graph/targets.ts';
 import type { Status, Target } from '../../../graph/targets.ts';
 import { LEGEND } from '../../connectors/scorecards/layout.ts';
 import type { Restatement } from '../../engine/value-history.ts';
-import type { NodeRunRow } from '../../ledger.ts';
+import type { NodeRunRow } from '../../engine/ledger.ts';
 import { formatValue } from '../../units.ts';
 import { weekChange } from '../week-change.ts';
 import { graphSvg } from './graph-svg.ts';

@@ -21,11 +21,11 @@ import { LEGEND, LEGEND_LABEL, STATUS_FILLS } from '../../../pipeline/connectors
 import type { WeekColumn } from '../../../pipeline/connectors/scorecards/layout.ts';
 import { cleanRange } from '../../../pipeline/connectors/sheets/clean.ts';
 import { createConnectors } from '../../../pipeline/connectors/factory.ts';
-import { loadProject } from '../../../pipeline/project.ts';
-import { runPipeline } from '../../../pipeline/run.ts';
-import type { RunOptions, RunOutcome } from '../../../pipeline/run.ts';
-import { checkSheets } from '../../../pipeline/sheets-check.ts';
-import { formatSummary, statusOf } from '../../../pipeline/summary.ts';
+import { loadProject } from '../../../pipeline/project/project.ts';
+import { runPipeline } from '../../../pipeline/engine/run.ts';
+import type { RunOptions, RunOutcome } from '../../../pipeline/engine/run.ts';
+import { checkSheets } from '../../../pipeline/connectors/sheets/sheets-check.ts';
+import { formatSummary, statusOf } from '../../../pipeline/reports/summary.ts';
 import { copyNodes, runCli } from '../../helpers/cli.ts';
 import { REPO, createEnvironment } from '../../helpers/environment.ts';
 import type { TestEnvironment } from '../../helpers/environment.ts';

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { IsoWeek } from '../../../graph/iso-week.ts';
 import { redact } from '../../../pipeline/connectors/warehouse/postgres.ts';
 import { openWarehouse } from '../../../pipeline/connectors/warehouse/warehouse.ts';
-import { runPipeline } from '../../../pipeline/run.ts';
+import { runPipeline } from '../../../pipeline/engine/run.ts';
 import { writeAtOnce } from '../../../pipeline/connectors/warehouse/write-at-once.ts';
 import { MIGRATION_NAMES } from '../../../pipeline/connectors/warehouse/migrations.ts';
 import { ENGINES, createEnvironment, engineSkipReason } from '../../helpers/environment.ts';

@@ -1,4 +1,4 @@
-import type { Unit } from '../graph/declare.ts';
+import type { Unit } from '../../graph/declare.ts';
 
 /**
  * What a KPI's compute returned, as the value to store: a finite number, or null for no value

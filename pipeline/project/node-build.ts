@@ -4,15 +4,15 @@ import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildFailure, Message, Plugin } from 'esbuild';
-import type { Problem } from '../graph/errors.ts';
-import { DefinitionError } from '../graph/errors.ts';
-import type { CodeHasher } from './fingerprint.ts';
+import type { Problem } from '../../graph/errors.ts';
+import { DefinitionError } from '../../graph/errors.ts';
+import type { CodeHasher } from '../engine/fingerprint.ts';
 
 /**
  * The declaration API a compiled node file imports as `kpi-factory`: the built one beside the
  * built engine, or its source when the engine runs from its sources (under tsx: tests, bench).
  */
-const API = new URL(import.meta.url.endsWith('.ts') ? '../graph/declare.ts' : './api.js', import.meta.url).href;
+const API = new URL(import.meta.url.endsWith('.ts') ? '../../graph/declare.ts' : './api.js', import.meta.url).href;
 
 /** The module compiling (a chunk of the built engine, rewritten by every build): a new engine compiles anew. */
 const ENGINE_MODULE = fileURLToPath(import.meta.url);

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cancelledBy } from './connectors/warehouse/cancellation.ts';
-import type { Logger } from './log.ts';
+import { cancelledBy } from '../connectors/warehouse/cancellation.ts';
+import type { Logger } from '../log.ts';
 
 export interface RetryPolicy {
   readonly attempts: number;

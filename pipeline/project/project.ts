@@ -1,8 +1,8 @@
-import { buildGraph, nodesOf } from '../graph/build.ts';
-import type { PipelineGraph } from '../graph/build.ts';
-import type { KpiDeclaration, PublishDeclaration } from '../graph/declare.ts';
-import type { Config } from './config.ts';
-import { CodeHasher } from './fingerprint.ts';
+import { buildGraph, nodesOf } from '../../graph/build.ts';
+import type { PipelineGraph } from '../../graph/build.ts';
+import type { KpiDeclaration, PublishDeclaration } from '../../graph/declare.ts';
+import type { Config } from '../config.ts';
+import { CodeHasher } from '../engine/fingerprint.ts';
 import { loadDeclarations } from './loader.ts';
 
 /** The validated graph of a nodes folder. */

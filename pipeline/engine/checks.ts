@@ -1,7 +1,7 @@
-import type { CheckContext, KpiDeclaration, Severity } from '../graph/declare.ts';
-import type { IsoWeek } from '../graph/iso-week.ts';
+import type { CheckContext, KpiDeclaration, Severity } from '../../graph/declare.ts';
+import type { IsoWeek } from '../../graph/iso-week.ts';
 import type { StoredValues } from './stored-values.ts';
-import { coerceError } from './errors.ts';
+import { coerceError } from '../errors.ts';
 
 /** How one check of a KPI-week went: kept with the node-run in the ledger. */
 export interface CheckOutcome {

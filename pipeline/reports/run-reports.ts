@@ -1,8 +1,8 @@
 import { Temporal } from 'temporal-polyfill';
-import type { NodeRunRow, RunRow } from './ledger.ts';
-import type { Project } from './project.ts';
+import type { NodeRunRow, RunRow } from '../engine/ledger.ts';
+import type { Project } from '../project/project.ts';
 import { table, taskLabel } from './summary.ts';
-import { formatValue } from './units.ts';
+import { formatValue } from '../units.ts';
 
 /**
  * What `status`, `history` and `history --node` report, one object per line of their tables;

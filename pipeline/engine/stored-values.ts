@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { WeekValue } from '../graph/declare.ts';
-import { kpiNumberLabel } from '../graph/ids.ts';
-import type { IsoWeek } from '../graph/iso-week.ts';
-import { readStoredValues } from './connectors/warehouse/scorecards.ts';
+import type { WeekValue } from '../../graph/declare.ts';
+import { kpiNumberLabel } from '../../graph/ids.ts';
+import type { IsoWeek } from '../../graph/iso-week.ts';
+import { readStoredValues } from '../connectors/warehouse/scorecards.ts';
 
 /** Values of one domain: ISO week → KPI number label (`05`) → value. */
 type DomainValues = Map<string, Map<string, number | null>>;

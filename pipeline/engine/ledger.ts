@@ -5,7 +5,7 @@ import { Temporal } from 'temporal-polyfill';
 import type { CheckOutcome } from './checks.ts';
 import { fingerprintHash } from './fingerprint.ts';
 import type { Fingerprint, History } from './fingerprint.ts';
-import type { Write } from './connectors/warehouse/write-at-once.ts';
+import type { Write } from '../connectors/warehouse/write-at-once.ts';
 
 type Db = Kysely<any>;
 

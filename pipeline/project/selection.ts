@@ -1,4 +1,4 @@
-import { selectNodes } from '../graph/select.ts';
+import { selectNodes } from '../../graph/select.ts';
 import type { Project } from './project.ts';
 
 /** `--target X` means `+X`: the node and everything it needs. */

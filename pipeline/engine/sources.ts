@@ -1,12 +1,12 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SheetRow } from '../graph/declare.ts';
-import type { Config } from './config.ts';
-import { cleanRange } from './connectors/sheets/clean.ts';
-import type { SheetReader } from './connectors/sheets/sheet-source.ts';
-import { describeTable } from './connectors/warehouse/catalog.ts';
-import type { Warehouse } from './connectors/warehouse/warehouse.ts';
-import { SourceError } from './errors.ts';
+import type { SheetRow } from '../../graph/declare.ts';
+import type { Config } from '../config.ts';
+import { cleanRange } from '../connectors/sheets/clean.ts';
+import type { SheetReader } from '../connectors/sheets/sheet-source.ts';
+import { describeTable } from '../connectors/warehouse/catalog.ts';
+import type { Warehouse } from '../connectors/warehouse/warehouse.ts';
+import { SourceError } from '../errors.ts';
 import { hashOf, tableFingerprint } from './fingerprint.ts';
 import type { TableScope } from './fingerprint.ts';
 

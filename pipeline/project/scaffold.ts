@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { Unit } from '../graph/declare.ts';
-import { DefinitionError } from '../graph/errors.ts';
-import type { Problem } from '../graph/errors.ts';
-import { isValidName, isValidTableName, kpiId, kpiNumberLabel, publishId } from '../graph/ids.ts';
-import { closestMatches } from '../graph/text.ts';
-import type { SheetSourceConfig } from './config.ts';
-import type { TableColumn } from './connectors/warehouse/catalog.ts';
+import type { Unit } from '../../graph/declare.ts';
+import { DefinitionError } from '../../graph/errors.ts';
+import type { Problem } from '../../graph/errors.ts';
+import { isValidName, isValidTableName, kpiId, kpiNumberLabel, publishId } from '../../graph/ids.ts';
+import { closestMatches } from '../../graph/text.ts';
+import type { SheetSourceConfig } from '../config.ts';
+import type { TableColumn } from '../connectors/warehouse/catalog.ts';
 import { defaultScorecardName } from './project.ts';
 import type { Project } from './project.ts';
 

@@ -1,14 +1,14 @@
-import { kpiNumberLabel } from '../graph/ids.ts';
-import type { IsoWeek } from '../graph/iso-week.ts';
-import { compareCodePoints } from '../graph/text.ts';
-import type { Config } from './config.ts';
-import type { Connectors } from './connectors/factory.ts';
-import { columnLetter } from './connectors/sheets/a1.ts';
-import { tabName } from './connectors/scorecards/layout.ts';
-import { cleanRange } from './connectors/sheets/clean.ts';
-import type { Project } from './project.ts';
-import { domainKpis } from './project.ts';
-import { counted } from './words.ts';
+import { kpiNumberLabel } from '../../../graph/ids.ts';
+import type { IsoWeek } from '../../../graph/iso-week.ts';
+import { compareCodePoints } from '../../../graph/text.ts';
+import type { Config } from '../../config.ts';
+import type { Connectors } from '../factory.ts';
+import { columnLetter } from './a1.ts';
+import { tabName } from '../scorecards/layout.ts';
+import { cleanRange } from './clean.ts';
+import type { Project } from '../../project/project.ts';
+import { domainKpis } from '../../project/project.ts';
+import { counted } from '../../words.ts';
 
 export interface CheckLine {
   readonly ok: boolean;

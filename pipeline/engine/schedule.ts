@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { Temporal } from 'temporal-polyfill';
-import { compareCodePoints } from '../graph/text.ts';
-import type { Logger } from './log.ts';
+import { compareCodePoints } from '../../graph/text.ts';
+import type { Logger } from '../log.ts';
 
 /** One scheduled run: when (a cron expression in the configured time zone) and what. */
 export interface ScheduleEntry {

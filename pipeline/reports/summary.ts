@@ -1,11 +1,11 @@
 import { isAbsolute, relative } from 'node:path';
-import { taskLevels } from '../graph/plan.ts';
-import type { TaskGraph } from '../graph/plan.ts';
-import { failedChecks } from './checks.ts';
-import type { TaskResult } from './executor.ts';
-import type { TaskValue } from './task-runner.ts';
-import { formatValue } from './units.ts';
-import { counted } from './words.ts';
+import { taskLevels } from '../../graph/plan.ts';
+import type { TaskGraph } from '../../graph/plan.ts';
+import { failedChecks } from '../engine/checks.ts';
+import type { TaskResult } from '../engine/executor.ts';
+import type { TaskValue } from '../engine/task-runner.ts';
+import { formatValue } from '../units.ts';
+import { counted } from '../words.ts';
 
 /** The end-of-run table: one line per task in plan order, then what failed and why. */
 export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<TaskValue>[], restated: readonly string[] = []): string {

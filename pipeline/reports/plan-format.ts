@@ -1,8 +1,8 @@
-import type { PipelineGraph } from '../graph/build.ts';
-import { taskLevels } from '../graph/plan.ts';
-import type { Task, TaskGraph } from '../graph/plan.ts';
-import type { Prediction } from './freshness.ts';
-import { counted } from './words.ts';
+import type { PipelineGraph } from '../../graph/build.ts';
+import { taskLevels } from '../../graph/plan.ts';
+import type { Task, TaskGraph } from '../../graph/plan.ts';
+import type { Prediction } from '../engine/freshness.ts';
+import { counted } from '../words.ts';
 import type { PlanFormat } from './plan-formats.ts';
 
 

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { Task, TaskGraph } from '../graph/plan.ts';
-import { compareCodePoints } from '../graph/text.ts';
-import { coerceError } from './errors.ts';
+import type { Task, TaskGraph } from '../../graph/plan.ts';
+import { compareCodePoints } from '../../graph/text.ts';
+import { coerceError } from '../errors.ts';
 
 /** `check failed`: the task produced its value, but it failed a blocking check, so its descendants are blocked as after a failure. */
 export type TaskStatus = 'succeeded' | 'check failed' | 'failed' | 'blocked';

@@ -1,25 +1,25 @@
 import { sql } from 'kysely';
-import type { PipelineGraph, PipelineNode } from '../graph/build.ts';
-import type { ComputeContext, InputDeclaration, KpiDeclaration, SheetHandle, TableHandle, WeekValue } from '../graph/declare.ts';
-import { IsoWeek } from '../graph/iso-week.ts';
-import type { Task } from '../graph/plan.ts';
-import type { Config } from './config.ts';
-import type { Duck } from './connectors/duckdb/duck.ts';
-import { tabName } from './connectors/scorecards/layout.ts';
-import { weekColumnOf } from './connectors/scorecards/week-column.ts';
-import type { PublishReport, ScorecardSink } from './connectors/scorecards/scorecard-sink.ts';
+import type { PipelineGraph, PipelineNode } from '../../graph/build.ts';
+import type { ComputeContext, InputDeclaration, KpiDeclaration, SheetHandle, TableHandle, WeekValue } from '../../graph/declare.ts';
+import { IsoWeek } from '../../graph/iso-week.ts';
+import type { Task } from '../../graph/plan.ts';
+import type { Config } from '../config.ts';
+import type { Duck } from '../connectors/duckdb/duck.ts';
+import { tabName } from '../connectors/scorecards/layout.ts';
+import { weekColumnOf } from '../connectors/scorecards/week-column.ts';
+import type { PublishReport, ScorecardSink } from '../connectors/scorecards/scorecard-sink.ts';
 import { checkContext, describeFailures, failedChecks, runChecks } from './checks.ts';
 import type { CheckOutcome } from './checks.ts';
-import type { Warehouse } from './connectors/warehouse/warehouse.ts';
-import { weekContext } from './dates.ts';
-import { coerceError, NodeError } from './errors.ts';
+import type { Warehouse } from '../connectors/warehouse/warehouse.ts';
+import { weekContext } from '../dates.ts';
+import { coerceError, NodeError } from '../errors.ts';
 import { kpiValue } from './kpi-value.ts';
 import { isTransient, withRetry, withTimeout } from './retry.ts';
 import type { Fingerprint } from './fingerprint.ts';
-import type { LatestRestatements, PublishedCell } from './engine/value-history.ts';
+import type { LatestRestatements, PublishedCell } from './value-history.ts';
 import type { Freshness } from './freshness.ts';
-import type { Logger } from './log.ts';
-import { domainKpis } from './project.ts';
+import type { Logger } from '../log.ts';
+import { domainKpis } from '../project/project.ts';
 import type { Sources } from './sources.ts';
 import type { StoredValues } from './stored-values.ts';
 
@@ -227,7 +227,7 @@ export class TaskRunner {
 
   /** DuckDB is loaded at the first sheet or KPI that uses it: a run that computes nothing never loads it. */
   private openDuck(): Promise<Duck> {
-    this.duck ??= import('./connectors/duckdb/duck.ts').then(({ openDuck }) => openDuck());
+    this.duck ??= import('../connectors/duckdb/duck.ts').then(({ openDuck }) => openDuck());
     return this.duck;
   }
 }

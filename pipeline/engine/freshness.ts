@@ -1,18 +1,18 @@
-import type { PipelineGraph } from '../graph/build.ts';
-import { readsPreviousWeek } from '../graph/declare.ts';
-import type { KpiInput, TableInput, WeekValue } from '../graph/declare.ts';
-import { kpiNumberLabel } from '../graph/ids.ts';
-import type { IsoWeek } from '../graph/iso-week.ts';
-import { taskLevels } from '../graph/plan.ts';
-import type { Task, TaskGraph } from '../graph/plan.ts';
-import { weekColumnOf } from './connectors/scorecards/week-column.ts';
+import type { PipelineGraph } from '../../graph/build.ts';
+import { readsPreviousWeek } from '../../graph/declare.ts';
+import type { KpiInput, TableInput, WeekValue } from '../../graph/declare.ts';
+import { kpiNumberLabel } from '../../graph/ids.ts';
+import type { IsoWeek } from '../../graph/iso-week.ts';
+import { taskLevels } from '../../graph/plan.ts';
+import type { Task, TaskGraph } from '../../graph/plan.ts';
+import { weekColumnOf } from '../connectors/scorecards/week-column.ts';
 import { declarationHash, hashOf, staleReasons } from './fingerprint.ts';
 import type { CodeHasher } from './fingerprint.ts';
 import type { Fingerprint, History, TableScope } from './fingerprint.ts';
-import { weekContext } from './dates.ts';
+import { weekContext } from '../dates.ts';
 import type { Sources } from './sources.ts';
 import type { StoredValues } from './stored-values.ts';
-import type { LatestRestatements } from './engine/value-history.ts';
+import type { LatestRestatements } from './value-history.ts';
 
 export interface FreshnessOptions {
   readonly graph: PipelineGraph;

@@ -1,12 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { LoadedDeclaration } from '../graph/build.ts';
-import type { Declaration } from '../graph/declare.ts';
-import { DefinitionError } from '../graph/errors.ts';
-import type { Problem } from '../graph/errors.ts';
-import { compareCodePoints } from '../graph/text.ts';
-import { CodeHasher } from './fingerprint.ts';
+import type { LoadedDeclaration } from '../../graph/build.ts';
+import type { Declaration } from '../../graph/declare.ts';
+import { DefinitionError } from '../../graph/errors.ts';
+import type { Problem } from '../../graph/errors.ts';
+import { compareCodePoints } from '../../graph/text.ts';
+import { CodeHasher } from '../engine/fingerprint.ts';
 import { compileNodes } from './node-build.ts';
 
 const NODE_FILE = /\.(ts|mts|js|mjs)$/;

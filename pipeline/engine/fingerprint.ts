@@ -5,9 +5,9 @@ import { build, transform } from 'esbuild';
 import type { Loader, Message } from 'esbuild';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { Declaration } from '../graph/declare.ts';
-import { DefinitionError } from '../graph/errors.ts';
-import { compareCodePoints } from '../graph/text.ts';
+import type { Declaration } from '../../graph/declare.ts';
+import { DefinitionError } from '../../graph/errors.ts';
+import { compareCodePoints } from '../../graph/text.ts';
 
 /**
  * What decides whether a node must run again: its code, its declaration, the week, and the

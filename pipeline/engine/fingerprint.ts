@@ -66,6 +66,8 @@ export function declarationHash(declaration: Declaration): string {
  */
 export class CodeHasher {
   private readonly cache = new Map<string, Promise<string>>();
+  /** Each project file without comments, shared by the nodes that import it. */
+  private readonly sources = new Map<string, Promise<string>>();
 
   constructor(private readonly root: string) {}
 
@@ -76,20 +78,36 @@ export class CodeHasher {
 
   /** Rejects with a DefinitionError naming the file when one of its imports cannot be resolved. */
   hash(file: string): Promise<string> {
+    return this.cached(file, async (entry) => this.importedFiles(entry));
+  }
+
+  /** The hash of a node file whose imported project files are known (a build that bundled it found them). */
+  hashWithImports(file: string, imported: readonly string[]): Promise<string> {
+    return this.cached(file, async () => imported);
+  }
+
+  private cached(file: string, closureOf: (entry: string) => Promise<readonly string[]>): Promise<string> {
     const path = resolve(this.root, file);
     let hash = this.cache.get(path);
     if (!hash) {
-      hash = this.hashClosure(path);
+      hash = closureOf(path).then((files) => this.hashClosure(path, files));
       this.cache.set(path, hash);
     }
     return hash;
   }
 
-  private async hashClosure(entry: string): Promise<string> {
-    const files = await Promise.all(
-      (await this.importedFiles(entry)).map(async (path) => [relative(dirname(entry), path), await withoutComments(path)] as const),
-    );
+  private async hashClosure(entry: string, closure: readonly string[]): Promise<string> {
+    const files = await Promise.all(closure.map(async (path) => [relative(dirname(entry), path), await this.withoutComments(path)] as const));
     return hashOf(files.sort(([a], [b]) => compareCodePoints(a, b)));
+  }
+
+  private withoutComments(path: string): Promise<string> {
+    let source = this.sources.get(path);
+    if (!source) {
+      source = withoutComments(path);
+      this.sources.set(path, source);
+    }
+    return source;
   }
 
   /** The entry and every project file it imports, directly or not. */

@@ -7,7 +7,8 @@ import { DefinitionError } from '../../graph/errors.ts';
 import type { Problem } from '../../graph/errors.ts';
 import { compareCodePoints } from '../../graph/text.ts';
 import { CodeHasher } from '../engine/fingerprint.ts';
-import { compileNodes } from './node-build.ts';
+import { compileNodes, compileSeparately } from './node-build.ts';
+import type { CompiledNode } from './node-build.ts';
 
 const NODE_FILE = /\.(ts|mts|js|mjs)$/;
 
@@ -37,34 +38,60 @@ export async function loadDeclarations(dir: string, root: string = process.cwd()
     problems.push({ file: relative(root, join(dir, entry)) || entry, message: 'node files belong in a domain folder: nodes/<domain>/<file>.ts' });
     return false;
   });
-  const compiled = await compileNodes(
-    inFolders.map((entry) => join(dir, entry)),
-    root,
-    hasher,
-  );
+  const folders = new Map<string, string[]>();
+  for (const entry of inFolders) {
+    const folder = entry.split(sep)[0]!;
+    folders.set(folder, [...(folders.get(folder) ?? []), join(dir, entry)]);
+  }
+  const compiled = await compileNodes(folders, root, hasher);
   problems.push(...compiled.problems);
+  const namespaces = await importNamespaces(compiled.modules, root, problems);
   for (const entry of inFolders) {
     const path = join(dir, entry);
     const file = relative(root, path) || path;
-    const compiledPath = compiled.modules.get(path);
-    if (compiledPath === undefined) continue;
-    let module: { default?: unknown };
-    try {
-      // Each build is a new file: an edited node loads anew in a long-lived process (tests, a scheduler).
-      module = (await import(pathToFileURL(compiledPath).href)) as { default?: unknown };
-    } catch (error) {
-      problems.push({ file, message: `cannot be loaded: ${(error as Error).message}` });
-      continue;
-    }
-    if (!isDeclaration(module.default)) {
+    const namespace = namespaces.get(path);
+    if (namespace === undefined) continue;
+    if (!isDeclaration(namespace.default)) {
       problems.push({ file, message: 'exports no declaration; add `export default defineKpi({...})` or `export default definePublish({...})`' });
       continue;
     }
-    loaded.push({ file, folder: entry.split(sep)[0]!, declaration: module.default });
+    loaded.push({ file, folder: entry.split(sep)[0]!, declaration: namespace.default });
   }
   if (problems.length > 0) throw new DefinitionError(problems.sort((a, b) => compareCodePoints(a.file ?? '', b.file ?? '')));
   if (loaded.length === 0) throw new DefinitionError([{ message: `no node files found in ${dir}` }]);
   return loaded;
+}
+
+/**
+ * Each compiled file's module namespace: one import per folder's module. A module that throws
+ * as it loads is imported again file by file, so the file that throws is named and the others load.
+ */
+async function importNamespaces(modules: ReadonlyMap<string, CompiledNode>, root: string, problems: Problem[]): Promise<Map<string, { default?: unknown }>> {
+  const byModule = new Map<string, [file: string, name: string][]>();
+  for (const [file, { module, name }] of modules) byModule.set(module, [...(byModule.get(module) ?? []), [file, name]]);
+  const namespaces = new Map<string, { default?: unknown }>();
+  await Promise.all(
+    [...byModule].map(async ([module, files]) => {
+      try {
+        // Each build is a new file: an edited node loads anew in a long-lived process (tests, a scheduler).
+        const exports = (await import(pathToFileURL(module).href)) as Record<string, { default?: unknown }>;
+        for (const [file, name] of files) namespaces.set(file, exports[name]!);
+      } catch {
+        const separate = await compileSeparately(
+          files.map(([file]) => file),
+          root,
+        );
+        for (const [file, path] of separate) {
+          try {
+            namespaces.set(file, (await import(pathToFileURL(path).href)) as { default?: unknown });
+          } catch (error) {
+            problems.push({ file: relative(root, file) || file, message: `cannot be loaded: ${(error as Error).message}` });
+          }
+        }
+      }
+    }),
+  );
+  return namespaces;
 }
 
 function isDeclaration(value: unknown): value is Declaration {

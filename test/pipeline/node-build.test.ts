@@ -13,7 +13,12 @@ import { REPO } from '../helpers/environment.ts';
 // A project of its own in the system's temporary folder, with no node_modules: `kpi-factory` comes from the engine.
 let root: string;
 const nodes = () => join(root, 'nodes');
-const stamp = async () => JSON.parse(await readFile(join(cacheDirOf(root), 'build.json'), 'utf8')) as { nodes: Record<string, { module: string; code: string }> };
+interface FolderBuild {
+  files: string[];
+  module: string;
+  code: Record<string, string>;
+}
+const stamp = async () => JSON.parse(await readFile(join(cacheDirOf(root), 'build.json'), 'utf8')) as { folders: Record<string, FolderBuild> };
 const load = async () => {
   const hasher = new CodeHasher(root);
   const loaded = await loadDeclarations(nodes(), root, hasher);
@@ -48,8 +53,32 @@ test('the first load compiles, the next imports the kept build; an edited helper
   const third = await load();
   assert.notEqual(third.hashes['nodes/lib/kpi01.ts'], first.hashes['nodes/lib/kpi01.ts'], 'kpi01 imports the helper');
   assert.equal(third.hashes['nodes/lib/kpi02.ts'], first.hashes['nodes/lib/kpi02.ts'], 'kpi02 does not');
-  const modules = (await stamp()).nodes;
-  assert.notEqual(modules[join(nodes(), 'lib', 'kpi01.ts')]!.module, kept.nodes[join(nodes(), 'lib', 'kpi01.ts')]!.module, 'a new build, imported anew');
+  assert.notEqual((await stamp()).folders.lib!.module, kept.folders.lib!.module, 'a new build, imported anew');
+});
+
+test('each folder is one module; a changed file compiles its folder again and leaves the other folders as they were', async () => {
+  const other = join(nodes(), 'other');
+  await cp(join(nodes(), 'lib'), other, { recursive: true });
+  for (const file of ['kpi01.ts', 'kpi02.ts']) {
+    const path = join(other, file);
+    await writeFile(path, (await readFile(path, 'utf8')).replaceAll("'lib'", "'other'"));
+  }
+  try {
+    const first = await load();
+    assert.equal(first.loaded.length, 4);
+    const kept = (await stamp()).folders;
+    assert.deepEqual(Object.keys(kept).sort(), ['lib', 'other']);
+    assert.equal(kept.lib!.files.length, 2, 'both files of lib in one module');
+    const edited = join(other, 'kpi02.ts');
+    await writeFile(edited, `${await readFile(edited, 'utf8')}\n// edited\n`);
+    const second = await load();
+    const rebuilt = (await stamp()).folders;
+    assert.equal(rebuilt.lib!.module, kept.lib!.module, 'lib was not compiled again');
+    assert.notEqual(rebuilt.other!.module, kept.other!.module, 'other was');
+    assert.deepEqual(second.hashes, first.hashes, 'a comment changes no code hash');
+  } finally {
+    await rm(other, { recursive: true, force: true });
+  }
 });
 
 test('the hashes of a kept build are those a fresh hasher computes', async () => {
@@ -59,11 +88,11 @@ test('the hashes of a kept build are those a fresh hasher computes', async () =>
 
 test('a kept build whose modules were deleted is compiled again, not imported', async () => {
   await load();
-  const { nodes: kept } = await stamp();
-  for (const node of Object.values(kept)) await rm(node.module, { force: true });
+  const { folders: kept } = await stamp();
+  for (const build of Object.values(kept)) await rm(build.module, { force: true });
   const { loaded } = await load();
   assert.equal(loaded.length, 2);
-  for (const [file, node] of Object.entries((await stamp()).nodes)) assert.notEqual(node.module, kept[file]!.module);
+  for (const [folder, build] of Object.entries((await stamp()).folders)) assert.notEqual(build.module, kept[folder]!.module);
 });
 
 test('a file that does not compile is named with esbuild\'s reason; its neighbours still compile and load', async () => {

@@ -45,6 +45,6 @@ export async function docsCommand(flags: DocsFlags): Promise<void> {
 
 /** Reads the warehouse as a reader (never beside a run on an embedded store) and writes the site to `out`; returns its index page. */
 export async function generateSite(config: Config, project: Project, out: string): Promise<string> {
-  const model = await withWarehouse(config, (warehouse) => readSiteModel(config, project, warehouse.db));
+  const model = await withWarehouse(config, (warehouse) => readSiteModel(config, project, warehouse));
   return writeSite(model, out);
 }

@@ -47,7 +47,7 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
   const explanation = await withWarehouse(config, async (warehouse): Promise<Explanation> => {
     const stored = await StoredValues.load(warehouse.db, project.domains);
     const [own] = stored.read(declaration.domain, declaration.number, [week]);
-    const versions = await valueHistory(warehouse.db, nodeId, week.id);
+    const versions = warehouse.hasLedger ? await valueHistory(warehouse.db, nodeId, week.id) : [];
     const computedBy = versions[0] ?? null;
     const fingerprints = computedBy?.fingerprint?.inputs ?? {};
     const inputs = await Promise.all(
@@ -91,7 +91,7 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
       computedBy,
       inputs,
       checks: runChecks(declaration, value, await checkContext(stored, declaration, week)),
-      published: (await publishedCells(warehouse.db, nodeId, week.id)).map((cell) => ({ ...cell, display: show(cell.value) })),
+      published: (warehouse.hasLedger ? await publishedCells(warehouse.db, nodeId, week.id) : []).map((cell) => ({ ...cell, display: show(cell.value) })),
       versions: versions.length,
     };
   });

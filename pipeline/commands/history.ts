@@ -39,6 +39,7 @@ export async function historyCommand(nodeArgument: string | undefined, options: 
         const log = logFileOf(config, row.run_id);
         return runReport(row, existsSync(log) ? displayPath(log) : null, config.timeZone);
       }),
+      () => [],
     );
     if (flags.json) return writeJson(runs);
     process.stdout.write(`${runs.length === 0 ? 'no run yet' : formatRuns(runs)}\n`);
@@ -46,7 +47,7 @@ export async function historyCommand(nodeArgument: string | undefined, options: 
   }
   const node = flags.node;
   const project = await loadProject(config, nodesDirOf(flags));
-  const nodeRuns = (await withWarehouse(config, (warehouse) => nodeHistory(warehouse.db, node, window))).map((row) => nodeRunReport(row, project, config.timeZone));
+  const nodeRuns = (await withWarehouse(config, (warehouse) => nodeHistory(warehouse.db, node, window), () => [])).map((row) => nodeRunReport(row, project, config.timeZone));
   if (flags.json) return writeJson(nodeRuns);
   process.stdout.write(`${nodeRuns.length === 0 ? `${node} has no run yet` : formatNodeRuns(nodeRuns, 'history')}\n`);
 }

@@ -1,16 +1,19 @@
 import type { Config } from '../config.ts';
-import { openWarehouse } from '../connectors/warehouse/warehouse.ts';
-import type { Warehouse } from '../connectors/warehouse/warehouse.ts';
+import { openWarehouseToRead } from '../connectors/warehouse/warehouse.ts';
+import type { ReadOnlyWarehouse } from '../connectors/warehouse/warehouse.ts';
 import { createLogger } from '../log.ts';
 import { holdingWarehouse } from '../engine/run.ts';
 
-/** Opens the warehouse for reading only for the time of `work` (an embedded one only when no run holds it). */
-export function withWarehouse<T>(config: Config, work: (warehouse: Warehouse) => Promise<T>): Promise<T> {
+/**
+ * Opens the warehouse for reading only for the time of `work` (an embedded one only when no run
+ * holds it). On a warehouse no run has written to, `neverRun` answers instead, when given.
+ */
+export function withWarehouse<T>(config: Config, work: (warehouse: ReadOnlyWarehouse) => Promise<T>, neverRun?: () => T): Promise<T> {
   const log = createLogger();
   return holdingWarehouse(config, { purpose: 'read', log }, async () => {
-    const warehouse = await openWarehouse(config, log);
+    const warehouse = await openWarehouseToRead(config, log);
     try {
-      return await work(warehouse);
+      return !warehouse.hasLedger && neverRun ? neverRun() : await work(warehouse);
     } finally {
       await warehouse.close();
     }

@@ -13,7 +13,7 @@ export async function restatementsCommand(flags: { config?: string; since?: stri
   }
   const config = await readConfig(flags);
   const project = await loadProject(config);
-  const rows = await withWarehouse(config, (warehouse) => listRestatements(warehouse.db, { ...(flags.since ? { since: flags.since } : {}), limit: flags.limit }));
+  const rows = await withWarehouse(config, (warehouse) => listRestatements(warehouse.db, { ...(flags.since ? { since: flags.since } : {}), limit: flags.limit }), () => []);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return;

@@ -18,7 +18,7 @@ import { withWarehouse } from './read-warehouse.ts';
 export async function statusCommand(flags: { config?: string; nodes?: string; all?: boolean; json?: boolean }): Promise<void> {
   const config = await readConfig(flags);
   const project = await loadProject(config, nodesDirOf(flags));
-  const rows = await withWarehouse(config, (warehouse) => latestNodeRuns(warehouse.db));
+  const rows = await withWarehouse(config, (warehouse) => latestNodeRuns(warehouse.db), () => []);
   const statuses: NodeStatus[] = rows.map((row) => ({ ...nodeRunReport(row, project, config.timeZone), removed: !inProject(row, project, config) }));
   const current = statuses.filter((status) => !status.removed);
   const removed = statuses.filter((status) => status.removed);

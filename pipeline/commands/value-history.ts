@@ -13,7 +13,7 @@ export async function printValueHistory(config: Config, nodeId: string, weekId: 
   const node = project.graph.hasNode(nodeId) ? project.graph.getNodeAttributes(nodeId) : undefined;
   if (node?.kind !== 'kpi') throw new SelectorError(`${nodeId} is not a KPI of the current graph: history --week lists a KPI's values`);
   const week = IsoWeek.parse(weekId);
-  const versions = await withWarehouse(config, (warehouse) => valueHistory(warehouse.db, nodeId, week.id));
+  const versions = await withWarehouse(config, (warehouse) => valueHistory(warehouse.db, nodeId, week.id), () => []);
   if (json) {
     process.stdout.write(`${JSON.stringify(versions, null, 2)}\n`);
     return;

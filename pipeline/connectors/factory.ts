@@ -2,11 +2,11 @@ import type { Task } from '../../graph/plan.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../engine/executor.ts';
 import type { Logger } from '../log.ts';
-import { READ_SCOPE, WRITE_SCOPE, serviceAccountFromEnv } from './google/credentials.ts';
+import { READ_SCOPE, WRITE_SCOPE, hasGoogleCredentials, serviceAccountFromEnv } from './google/credentials.ts';
 import type { ServiceAccount } from './google/credentials.ts';
 import type { GoogleScorecardSink } from './google/sheets-sink.ts';
 import type { GoogleContext } from './google/spreadsheet.ts';
-import { configuredDestinations } from './scorecards/destinations.ts';
+import { configuredDestinations, googleDestination } from './scorecards/destinations.ts';
 import type { Destination } from './scorecards/destinations.ts';
 import type { ScorecardSink } from './scorecards/scorecard-sink.ts';
 import { xlsxSink } from './scorecards/xlsx-sink.ts';
@@ -18,6 +18,8 @@ export interface Connectors {
   readonly sheets: SheetReader;
   /** Where a domain's scorecard is published this run: one publish task per destination. */
   destinationsOf(domain: string): readonly Destination[];
+  /** Where a publish task writes, said as its sink says it (see ScorecardSink.destination), without building the sink. */
+  destinationOf(domain: string, destination: string): string;
   sinkFor(domain: string, destination: string): ScorecardSink;
   /** The Google sink of a domain that publishes to a spreadsheet, when credentials are set. */
   googleSinkFor(domain: string): GoogleScorecardSink | undefined;
@@ -34,25 +36,37 @@ export interface Connectors {
  * Google Sheets too when the environment has credentials (the configuration's `publish` list
  * can keep either one only). Without credentials, sheet sources are read from the local files
  * and scorecards go to the workbooks, said once in the log.
+ *
+ * `toRead` (plan): the credentials are read, and the Google client loaded, only when a Google
+ * sheet source is read; sinks are never built, so nothing is written.
  */
-export async function createConnectors(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<Connectors> {
+export async function createConnectors(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env, options: { readonly toRead?: boolean } = {}): Promise<Connectors> {
   const local = localSheetReader(config.paths.root);
   const workbooks = xlsxSink(config.paths.scorecards);
-  const account = await serviceAccountFromEnv(env);
-  if (account) log.info({ account: account.email }, 'Google Sheets: using the service account from the environment');
-  else log.info('no Google credentials in the environment (GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_SERVICE_ACCOUNT_JSON): sheet sources are read from local files and scorecards written to local workbooks');
-  const google = account ? await googleConnectors(config, account, log) : undefined;
+  const withCredentials = hasGoogleCredentials(env);
+  let loading: Promise<GoogleSide | undefined> | undefined;
+  const loadGoogle = () => (loading ??= serviceAccountFromEnv(env).then((account) => (account ? googleConnectors(config, account, log) : undefined)));
+  const google = options.toRead ? undefined : await loadGoogle();
+  if (!options.toRead) {
+    if (google) log.info({ account: google.account }, 'Google Sheets: using the service account from the environment');
+    else log.info('no Google credentials in the environment (GOOGLE_APPLICATION_CREDENTIALS or GOOGLE_SERVICE_ACCOUNT_JSON): sheet sources are read from local files and scorecards written to local workbooks');
+  }
   const usesGoogle = (task: Task) =>
-    google !== undefined &&
+    withCredentials &&
     ((task.node.kind === 'sheet' && config.sheets[task.node.source]?.google !== undefined) || (task.node.kind === 'publish' && task.destination === 'google'));
   return {
-    sheets: google
+    sheets: withCredentials
       ? {
-          read: (name, source) => (source.google ? google.reader.read(name, source) : local.read(name, source)),
+          read: async (name, source) => (source.google ? (await loadGoogle())!.reader.read(name, source) : local.read(name, source)),
           contentKey: async (name, source) => (source.google ? undefined : local.contentKey?.(name, source)),
         }
       : local,
-    destinationsOf: (domain) => (google ? configuredDestinations(config, domain) : ['workbook']),
+    destinationsOf: (domain) => (withCredentials ? configuredDestinations(config, domain) : ['workbook']),
+    destinationOf: (domain, destination) => {
+      const spreadsheetId = config.scorecards[domain]?.spreadsheetId;
+      if (destination === 'workbook') return workbooks.destination(domain);
+      return destination === 'google' && spreadsheetId !== undefined ? googleDestination(spreadsheetId) : unknownDestination(domain, destination);
+    },
     sinkFor: (domain, destination) =>
       (destination === 'workbook' ? workbooks : destination === 'google' ? google?.sinkFor(domain) : undefined) ?? unknownDestination(domain, destination),
     googleSinkFor: (domain) => google?.sinkFor(domain),
@@ -62,9 +76,11 @@ export async function createConnectors(config: Config, log: Logger, env: NodeJS.
       ...(usesGoogle(task) ? [{ name: 'sheets', concurrency: config.google.concurrency }] : []),
     ],
     runsLast: (task) => task.node.kind === 'publish' && task.destination === 'workbook',
-    ...(account ? { googleAccount: account.email } : {}),
+    ...(google ? { googleAccount: google.account } : {}),
   };
 }
+
+type GoogleSide = Awaited<ReturnType<typeof googleConnectors>>;
 
 /**
  * The Google side: a reader for sheet sources and, per domain that publishes there, one sink.
@@ -80,6 +96,7 @@ async function googleConnectors(config: Config, account: ServiceAccount, log: Lo
   const writer = context(WRITE_SCOPE);
   const sinks = new Map<string, GoogleScorecardSink>();
   return {
+    account: account.email,
     reader: googleSheetReader(context(READ_SCOPE)),
     sinkFor(domain: string): GoogleScorecardSink | undefined {
       const target = config.scorecards[domain];

@@ -9,8 +9,8 @@ import { createConnectors } from '../connectors/factory.ts';
 import type { Connectors } from '../connectors/factory.ts';
 import { ensureScorecardTable, scorecardValueWrite } from '../connectors/warehouse/scorecards.ts';
 import { valueStatusWrite } from '../connectors/warehouse/scorecard-status.ts';
-import { openWarehouse } from '../connectors/warehouse/warehouse.ts';
-import type { Warehouse } from '../connectors/warehouse/warehouse.ts';
+import { openWarehouse, openWarehouseToRead } from '../connectors/warehouse/warehouse.ts';
+import type { ReadOnlyWarehouse, Warehouse } from '../connectors/warehouse/warehouse.ts';
 import { writeAtOnce } from '../connectors/warehouse/write-at-once.ts';
 import { currentInstant, firstWeekOf, localTimestamp } from '../dates.ts';
 import { execute } from './executor.ts';
@@ -145,13 +145,16 @@ async function openSession(
   beforePlanning?: (warehouse: Warehouse) => Promise<{ retry?: Selection['only'] }>,
 ): Promise<Session> {
   const { selected, forced } = resolveSelection(project, options);
-  const connectors = await createConnectors(options.config, options.log, options.env);
-  const warehouse = await openWarehouse(options.config, options.log);
+  // A reader (plan) changes nothing: no migration, no table, no Google client until a Google sheet is read.
+  const toRead = beforePlanning === undefined;
+  const connectors = await createConnectors(options.config, options.log, options.env, { toRead });
+  const warehouse: ReadOnlyWarehouse = toRead ? await openWarehouseToRead(options.config, options.log) : { ...(await openWarehouse(options.config, options.log)), hasLedger: true };
   const step = warehouseSteps(options.config, options.log, warehouse.lost);
+  const fromLedger = <T>(read: () => Promise<T>, empty: T) => (warehouse.hasLedger ? read() : Promise.resolve(empty));
   try {
     const { retry, values } = await step('reading what the warehouse holds', async () => {
       const { retry } = (await beforePlanning?.(warehouse)) ?? {};
-      for (const domain of project.domains) await ensureScorecardTable(warehouse.db, domain);
+      if (!toRead) for (const domain of project.domains) await ensureScorecardTable(warehouse.db, domain);
       return { retry, values: await StoredValues.load(warehouse.db, project.domains) };
     });
     const only = retry ?? options.only;
@@ -163,7 +166,7 @@ async function openSession(
     };
     const firstWeek = firstWeekOf(options.config);
     // A stored value that failed an `error` check is not read: its week is planned again, and blocks what reads it if it fails again.
-    const checkFailed = await checkFailedTasks(warehouse.db);
+    const checkFailed = await fromLedger(() => checkFailedTasks(warehouse.db), new Set<string>());
     const tasks = planTasks({
       graph: project.graph,
       selected,
@@ -174,18 +177,18 @@ async function openSession(
       ...(only ? { only } : {}),
       destinationsOf: (domain) => connectors.destinationsOf(domain),
     });
-    const sources = new Sources(options.config, warehouse, connectors.sheets);
-    const restatements = await step('reading restatements', () => LatestRestatements.load(warehouse.db, weeksOf(tasks)));
+    const sources = new Sources(options.config, warehouse, connectors.sheets, { remember: !toRead });
+    const restatements = await step('reading restatements', () => fromLedger(() => LatestRestatements.load(warehouse.db, weeksOf(tasks)), LatestRestatements.none()));
     const freshness = new Freshness({
       graph: project.graph,
       code: project.code,
       values,
       restatements,
       sources,
-      history: await step('reading the ledger', () => loadHistory(warehouse.db, tasks.nodes())),
+      history: await step('reading the ledger', () => fromLedger(() => loadHistory(warehouse.db, tasks.nodes()), new Map())),
       isStored,
       isForced: (task: Task) => (forced.has(task.node.id) ? (retry ? 'retry' : 'forced') : undefined),
-      destinationOf: (domain, destination) => connectors.sinkFor(domain, destination).destination(domain),
+      destinationOf: (domain, destination) => connectors.destinationOf(domain, destination),
       timeZone: options.config.timeZone,
     });
     return { project, warehouse, tasks, sources, freshness, connectors, step, values, restatements, close: () => warehouse.close() };

@@ -39,6 +39,8 @@ export class Sources {
     private readonly config: Config,
     private readonly warehouse: Warehouse,
     private readonly reader: SheetReader,
+    /** Whether a sheet's fingerprint is remembered in the state folder for the next command (not by readers: they write nothing). */
+    private readonly options: { readonly remember: boolean } = { remember: true },
   ) {}
 
   sheet(source: string): Promise<LoadedSheet> {
@@ -64,7 +66,7 @@ export class Sources {
       const remembered = key === undefined ? undefined : (await this.rememberedSheets())[source];
       if (remembered !== undefined && remembered.key === key) return { fingerprint: remembered.fingerprint, rows: remembered.rows };
       const { rows, fingerprint } = await this.sheet(source);
-      if (key !== undefined) await this.rememberSheet(source, { key, fingerprint, rows: rows.length });
+      if (key !== undefined && this.options.remember) await this.rememberSheet(source, { key, fingerprint, rows: rows.length });
       return { fingerprint, rows: rows.length };
     });
   }

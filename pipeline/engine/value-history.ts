@@ -116,8 +116,13 @@ const restatementOf = (row: Record<string, unknown>): Restatement => ({
 export class LatestRestatements {
   private constructor(private readonly latest: Map<string, Restatement>) {}
 
+  /** None: a warehouse whose ledger no run has written. */
+  static none(): LatestRestatements {
+    return new LatestRestatements(new Map());
+  }
+
   static async load(db: Db, weeks: readonly string[]): Promise<LatestRestatements> {
-    if (weeks.length === 0) return new LatestRestatements(new Map());
+    if (weeks.length === 0) return LatestRestatements.none();
     const rows: Record<string, unknown>[] = await db
       .selectFrom('kpi_ledger.restatements')
       .distinctOn(['node_id', 'iso_week'])

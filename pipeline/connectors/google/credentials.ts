@@ -12,6 +12,9 @@ export interface ServiceAccount {
   readonly from: string;
 }
 
+/** Whether the environment names Google credentials, without reading them. */
+export const hasGoogleCredentials = (env: NodeJS.ProcessEnv = process.env): boolean => Boolean(env.GOOGLE_SERVICE_ACCOUNT_JSON || env.GOOGLE_APPLICATION_CREDENTIALS);
+
 /**
  * The service account in `GOOGLE_SERVICE_ACCOUNT_JSON` (the key file's JSON) or in the file
  * `GOOGLE_APPLICATION_CREDENTIALS` names; undefined when neither is set. Errors name the

@@ -3,6 +3,7 @@ import { FIRST_WEEK_COLUMN, HEADER_ROW, planWeekColumn } from '../scorecards/lay
 import type { CellWrite, LayoutPlan, TabSnapshot, WeekColumn } from '../scorecards/layout.ts';
 import type { PublishReport, ScorecardSink } from '../scorecards/scorecard-sink.ts';
 import { columnLetter } from '../sheets/a1.ts';
+import { googleDestination } from '../scorecards/destinations.ts';
 import { fromSerialDate } from '../sheets/clean.ts';
 import { withSpreadsheet } from './spreadsheet.ts';
 import type { GoogleContext } from './spreadsheet.ts';
@@ -32,7 +33,7 @@ export interface GoogleScorecardSink extends ScorecardSink {
  */
 export function googleSheetsSink(context: GoogleContext, spreadsheetId: string): GoogleScorecardSink {
   return {
-    destination: () => `Google spreadsheet ${spreadsheetId}`,
+    destination: () => googleDestination(spreadsheetId),
     async publish(domain, tab, column): Promise<PublishReport> {
       return withSpreadsheet(context, spreadsheetId, `publish ${domain}`, async (doc) => {
         const sheet = doc.sheetsByTitle[tab] ?? (await doc.addSheet({ title: tab, gridProperties: { ...NEW_TAB, ...FROZEN } }));

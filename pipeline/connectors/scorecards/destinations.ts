@@ -15,3 +15,6 @@ export function configuredDestinations(config: Pick<Config, 'scorecards'>, domai
   if (!target) return ['workbook'];
   return ALL.filter((destination) => (target.publish ?? ALL).includes(destination));
 }
+
+/** How a Google destination is named in messages and fingerprints. */
+export const googleDestination = (spreadsheetId: string) => `Google spreadsheet ${spreadsheetId}`;

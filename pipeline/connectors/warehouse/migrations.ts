@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import type { Migration } from 'kysely/migration';
+import { RefusedError } from '../../errors.ts';
 
 /**
  * The engine's own schema, in order. Scorecard tables are per domain and are created when a
@@ -148,13 +149,33 @@ export async function migrate(db: Kysely<any>): Promise<void> {
 }
 
 /**
+ * Whether a run ever wrote the ledger (false: no migration was ever applied), for readers, who
+ * apply none. A ledger some migrations are missing from was written by an older engine: a
+ * reader cannot read it, and says that the next run brings it up to date.
+ */
+export async function ledgerState(db: Kysely<any>): Promise<boolean> {
+  const applied = await appliedMigrations(db);
+  if (applied === undefined) return false;
+  const missing = Object.keys(MIGRATIONS).filter((name) => !applied.has(name));
+  if (missing.length === 0) return true;
+  throw new RefusedError(
+    `the warehouse's ledger was written by an older version of the engine (not yet applied: ${missing.join(', ')}); the next \`run\` brings it up to date (commands that only read change nothing)`,
+  );
+}
+
+/** The names of the migrations applied, or undefined when the warehouse has no ledger. */
+async function appliedMigrations(db: Kysely<any>): Promise<Set<string> | undefined> {
+  const { rows } = await sql<{ exists: boolean }>`select to_regclass('kpi_ledger.kysely_migration') is not null as exists`.execute(db);
+  if (!rows[0]?.exists) return undefined;
+  return new Set((await db.selectFrom('kpi_ledger.kysely_migration').select('name').execute()).map((row: { name: string }) => row.name));
+}
+
+/**
  * Whether every migration is recorded as applied, in two cheap queries: the Migrator first
  * introspects every column of the catalog, which costs an embedded warehouse more than the
  * rest of a command that finds everything fresh.
  */
 async function allApplied(db: Kysely<any>): Promise<boolean> {
-  const { rows } = await sql<{ exists: boolean }>`select to_regclass('kpi_ledger.kysely_migration') is not null as exists`.execute(db);
-  if (!rows[0]?.exists) return false;
-  const applied = new Set((await db.selectFrom('kpi_ledger.kysely_migration').select('name').execute()).map((row: { name: string }) => row.name));
-  return Object.keys(MIGRATIONS).every((name) => applied.has(name));
+  const applied = await appliedMigrations(db);
+  return applied !== undefined && Object.keys(MIGRATIONS).every((name) => applied.has(name));
 }

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../log.ts';
 import type { Config } from '../../config.ts';
 import { fixturesLoaded, loadFixtures } from './fixtures.ts';
-import { migrate } from './migrations.ts';
+import { ledgerState, migrate } from './migrations.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 import { withTimeout } from '../../engine/retry.ts';
@@ -21,6 +23,12 @@ export interface Warehouse {
   close(): Promise<void>;
 }
 
+/** A warehouse opened by a reader: whether any run has ever written its ledger. */
+export interface ReadOnlyWarehouse extends Warehouse {
+  /** False on a warehouse no run has written to: there is no ledger to read, and readers answer as if it were empty. */
+  readonly hasLedger: boolean;
+}
+
 /**
  * Opens the configured warehouse and brings its schema up to date; a new embedded one gets the
  * demo data unless `demoData` is false (`seed` loads it itself, and says what it did).
@@ -31,7 +39,7 @@ export async function openWarehouse(config: Config, log: Logger, options: { read
     await prepare(warehouse, config, log);
     return warehouse;
   }
-  const { warehouse } = await openPglite(`${config.paths.state}/warehouse`);
+  const { warehouse } = await openPglite(embeddedStore(config));
   await prepare(warehouse, config, log);
   if (options.demoData !== false && !(await fixturesLoaded(warehouse.db))) {
     log.info({ warehouse: warehouse.location, fixtures: config.paths.fixtures }, 'new embedded warehouse: loading the demo source data');
@@ -39,6 +47,25 @@ export async function openWarehouse(config: Config, log: Logger, options: { read
   }
   return warehouse;
 }
+
+/**
+ * Opens the configured warehouse for reading: no migration, no table created, nothing written
+ * (`plan`, `status`, `history`, `explain`, `docs`). The one exception is an embedded store that
+ * does not exist yet, which is made as a run would make it (the embedded default's first use).
+ */
+export async function openWarehouseToRead(config: Config, log: Logger): Promise<ReadOnlyWarehouse> {
+  if (!config.databaseUrl && !existsSync(join(embeddedStore(config), 'PG_VERSION'))) return { ...(await openWarehouse(config, log)), hasLedger: true };
+  const warehouse = config.databaseUrl ? openPostgres(config.databaseUrl, log) : (await openPglite(embeddedStore(config))).warehouse;
+  try {
+    const hasLedger = await withTimeout(() => ledgerState(warehouse.db), config.tasks.timeoutSeconds * 1000, undefined, 'reading the warehouse schema');
+    return { ...warehouse, hasLedger };
+  } catch (error) {
+    await warehouse.close();
+    throw error;
+  }
+}
+
+const embeddedStore = (config: Config) => `${config.paths.state}/warehouse`;
 
 async function prepare(warehouse: Warehouse, config: Config, log: Logger): Promise<void> {
   try {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import type { Kysely } from 'kysely';
+import type { ReadOnlyWarehouse } from '../../connectors/warehouse/warehouse.ts';
 import { nodesOf } from '../../../graph/build.ts';
 import type { PipelineNode } from '../../../graph/build.ts';
 import type { InputDeclaration, Unit } from '../../../graph/declare.ts';
@@ -79,9 +79,10 @@ export interface KpiModel {
 const RECENT_RUNS = 20;
 
 /** Reads what the site shows. Only reads: the caller holds the warehouse as a reader. */
-export async function readSiteModel(config: Config, project: Project, db: Kysely<any>): Promise<SiteModel> {
+export async function readSiteModel(config: Config, project: Project, warehouse: ReadOnlyWarehouse): Promise<SiteModel> {
   const { graph } = project;
-  const restatements = await listRestatements(db, { limit: 1_000_000 });
+  const { db, hasLedger } = warehouse;
+  const restatements = hasLedger ? await listRestatements(db, { limit: 1_000_000 }) : [];
   const kpis = new Map<string, KpiModel>();
   const domains: DomainModel[] = [];
   for (const domain of project.domains) {
@@ -126,7 +127,7 @@ export async function readSiteModel(config: Config, project: Project, db: Kysely
     nodes.push({
       id: node.id,
       node,
-      runs: await nodeHistory(db, node.id, { limit: RECENT_RUNS }),
+      runs: hasLedger ? await nodeHistory(db, node.id, { limit: RECENT_RUNS }) : [],
       upstream: [...selectNodes(graph, [`+${node.id}`])].filter((id) => id !== node.id).sort(),
       downstream: [...selectNodes(graph, [`${node.id}+`])].filter((id) => id !== node.id).sort(),
     });

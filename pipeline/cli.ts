@@ -39,9 +39,12 @@ const VERSION_REQUESTED = 'kpi.version';
 function buildCli(): Command {
   const program = new Command('kpi')
     .description('KPI Factory: weekly KPIs as a dependency graph, stored in the warehouse, published as scorecards')
-    .option('--debug', 'on an error, print its stack trace and causes')
+    .option('--debug', 'log at debug level (a line per fresh task too) and, on an error, print its stack trace and causes')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .hook('preAction', () => {
+      if (program.opts<{ debug?: boolean }>().debug) process.env.KPI_LOG_LEVEL = 'debug';
+    });
 
   // Commander's own .version() needs the text up front; ours asks git, so only when asked.
   program.option('-V, --version', 'print the version (and the git commit, in a checkout) and exit').on('option:version', () => {

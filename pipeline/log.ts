@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
@@ -73,24 +73,49 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       })
     : scrubbing(console);
   const streams: StreamEntry[] = level === 'silent' ? [] : [{ level: level as pino.Level, stream: consoleStream }];
+  let file: ReturnType<typeof pino.destination> | undefined;
   if (options.file) {
-    const file = options.file;
-    let destination: ReturnType<typeof pino.destination>;
+    const path = options.file;
     try {
-      mkdirSync(dirname(file), { recursive: true });
-      destination = pino.destination({ dest: file, sync: true });
+      mkdirSync(dirname(path), { recursive: true });
+      // Opened here, so that a file that cannot be opened fails the command at once; written in
+      // batches (a thousand fresh tasks are a thousand lines): flushed at the end of a run and on exit.
+      file = pino.destination({ fd: openSync(path, 'a'), sync: false, minLength: FILE_BATCH_BYTES });
     } catch (error) {
-      throw writeFailure(file, error);
+      throw writeFailure(path, error);
     }
     let told = false;
-    destination.on('error', (error: Error) => {
+    file.on('error', (error: Error) => {
       if (told) return;
       told = true;
-      options.onFileError?.(writeFailure(file, error));
+      options.onFileError?.(writeFailure(path, error));
     });
-    streams.push({ level: 'info', stream: scrubbing(destination) });
+    // Every line, debug included: the run's log keeps a line per task, fresh ones too, which the console shows only at debug.
+    streams.push({ level: 'debug', stream: scrubbing(file) });
   }
   if (streams.length === 0) return pino({ level: 'silent' });
-  const lowest = options.file && level !== 'debug' ? 'info' : level;
-  return pino({ level: lowest, base: undefined, redact: { paths: REDACT_PATHS, censor: '***' } }, pino.multistream(streams));
+  const lowest = options.file ? 'debug' : level;
+  const logger = pino({ level: lowest, base: undefined, redact: { paths: REDACT_PATHS, censor: '***' } }, pino.multistream(streams));
+  if (file) {
+    const destination = file;
+    logFiles.set(logger, () => {
+      try {
+        destination.flushSync();
+      } catch (error) {
+        options.onFileError?.(writeFailure(options.file!, error));
+      }
+    });
+  }
+  return logger;
+}
+
+/** How much of the run's log is gathered before it is written. */
+const FILE_BATCH_BYTES = 8 * 1024;
+
+/** The log file's flush of each logger that writes one. */
+const logFiles = new WeakMap<Logger, () => void>();
+
+/** Writes what a logger holds for its log file now (a run's end: its log is complete once the run is). */
+export function flushLogFile(log: Logger): void {
+  logFiles.get(log)?.();
 }

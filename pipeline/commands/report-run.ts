@@ -6,7 +6,7 @@ import type { RunEventListener, RunFinishedEvent } from '../engine/run-events.ts
 import { STOP_EXIT_CODES, gracefulStop } from '../engine/stop-requests.ts';
 import { EXIT } from '../exit-codes.ts';
 import { newRunId } from '../engine/ledger.ts';
-import { createLogger } from '../log.ts';
+import { createLogger, flushLogFile } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { jsonView, linesView, liveView, quietView } from '../reports/progress.ts';
 import type { ProgressView } from '../reports/progress.ts';
@@ -51,19 +51,25 @@ export async function superviseRun(
   const runLog = log.child({ run: runId });
   const taskLines = linesView(runLog);
   let finished: RunFinishedEvent | undefined;
-  const outcome = await runPipeline({
-    ...options,
-    project,
-    runId,
-    log,
-    logFile,
-    onEvent: (event) => {
-      console.onEvent?.(event);
-      taskLines.onEvent(event);
-      if (event.event === 'run finished') finished = event;
-    },
-  });
-  if (finished) await notifyRun(options.config.notify, { ...finished, command: options.command }, runLog);
+  let outcome: RunOutcome;
+  try {
+    outcome = await runPipeline({
+      ...options,
+      project,
+      runId,
+      log,
+      logFile,
+      onEvent: (event) => {
+        console.onEvent?.(event);
+        taskLines.onEvent(event);
+        if (event.event === 'run finished') finished = event;
+      },
+    });
+    if (finished) await notifyRun(options.config.notify, { ...finished, command: options.command }, runLog);
+  } finally {
+    // The log is written in batches: complete once the run is, and a failure to write it known before the outcome.
+    flushLogFile(log);
+  }
   return { ...outcome, ...(logFailure ? { logFailure } : {}) };
 }
 

@@ -178,6 +178,56 @@ describe('what a run shows', () => {
   });
 });
 
+describe('fresh tasks in the logs', () => {
+  let environment: TestEnvironment;
+  const RUN = ['run', '--target', 'success.publish', '--weeks', '2025-W10..2025-W14'];
+  before(async () => {
+    environment = await createEnvironment('pglite');
+    const first = await runCli(RUN, environment.env);
+    assert.equal(first.code, 0, first.stderr);
+  });
+  after(() => environment.cleanup());
+
+  const jsonLines = (text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  test('counted per domain on the console at info, each in the run log and the --json events', async () => {
+    const rerun = await runCli([...RUN, '--json'], environment.env);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    const events = jsonLines(rerun.stdout);
+    const fresh = events.filter((event) => event.event === 'task finished' && event.status === 'fresh');
+    const kpis = fresh.filter((event) => String(event.node).startsWith('success.'));
+    assert.ok(kpis.length >= 20, `every success KPI-week and publish is fresh: ${kpis.length}`);
+
+    const console = jsonLines(rerun.stderr);
+    assert.deepEqual(
+      console.filter((line) => line.status === 'fresh'),
+      [],
+      'no line per fresh task at info',
+    );
+    const counts = console.filter((line) => typeof line.fresh === 'number');
+    assert.deepEqual(
+      counts.map((line) => [line.domain, line.fresh]),
+      [['success', kpis.length]],
+    );
+    assert.match(String(counts[0]!.msg), new RegExp(`^success: ${kpis.length} tasks fresh, skipped$`));
+
+    const finished = events.at(-1)!;
+    const logged = jsonLines(await readFile(String(finished.logFile), 'utf8'));
+    const loggedFresh = logged.filter((line) => line.status === 'fresh');
+    assert.equal(loggedFresh.length, fresh.length, 'the run log keeps a line per fresh task');
+    assert.ok(loggedFresh.every((line) => line.level === 20));
+
+    const debug = await runCli([...RUN, '--debug'], environment.env);
+    assert.equal(debug.code, 0, debug.stderr);
+    assert.equal(jsonLines(debug.stderr).filter((line) => line.status === 'fresh').length, fresh.length, '--debug shows them on the console');
+  });
+});
+
 describe('alerts', () => {
   let environment: TestEnvironment;
   let nodes: string;

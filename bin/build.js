@@ -46,7 +46,9 @@ export async function buildEngine() {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    plugins: [externalPackages],
+    // The bundled CommonJS packages (commander, cron-parser) require Node's own modules.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
     outdir: DIST,
     write: false,
     metafile: true,
@@ -66,6 +68,26 @@ export async function buildEngine() {
   }
   await writeAtomically(STAMP, JSON.stringify({ inputs }, null, 1));
 }
+
+/**
+ * Pure-JavaScript packages every command loads are bundled in: kysely alone is 257 ES modules,
+ * zod 95, and Node loads each file on its own at every start. The others stay imports: native
+ * code, WebAssembly, worker threads and files read at run time (pg, PGlite, DuckDB, pino,
+ * esbuild), or libraries only some commands load (exceljs, Google's).
+ */
+const BUNDLED = new Set(['kysely', 'zod', 'temporal-polyfill', 'commander', 'graphology', 'graphology-dag', 'cron-parser', 'csv-parse', 'log-update']);
+
+const externalPackages = {
+  name: 'external-packages',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => {
+      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+      // Inside a bundled package, its own dependencies are bundled too.
+      const bundling = BUNDLED.has(name) || args.importer.includes('node_modules');
+      return bundling && !args.path.startsWith('node:') ? undefined : { path: args.path, external: true };
+    });
+  },
+};
 
 async function writeAtomically(path, contents) {
   await mkdir(dirname(path), { recursive: true });

@@ -8,7 +8,7 @@ import { EXIT } from '../exit-codes.ts';
 import { newRunId } from '../engine/ledger.ts';
 import { createLogger, flushLogFile } from '../log.ts';
 import type { Logger } from '../log.ts';
-import { jsonView, linesView, liveView, quietView } from '../reports/progress.ts';
+import { jsonView, linesView, quietView } from '../reports/progress.ts';
 import type { ProgressView } from '../reports/progress.ts';
 import { restatedLine, runPipeline, validateSelection } from '../engine/run.ts';
 import type { RunOptions, RunOutcome } from '../engine/run.ts';
@@ -82,7 +82,8 @@ export async function superviseRun(
  * the command after the summary.
  */
 export async function runAndReport(options: SupervisedOptions, flags: OutputFlags = {}): Promise<void> {
-  const view: ProgressView = flags.json ? jsonView() : flags.quiet ? quietView() : process.stderr.isTTY ? liveView() : quietView();
+  // The live view's terminal libraries are loaded only on a terminal.
+  const view: ProgressView = flags.json ? jsonView() : flags.quiet ? quietView() : process.stderr.isTTY ? (await import('../reports/live-view.ts')).liveView() : quietView();
   const consoleLevel = flags.quiet ? 'error' : view.console ? 'warn' : undefined;
   let logger: Logger | undefined;
   const stopping = gracefulStop((reason) => logger?.warn(`interrupted (${reason}): finishing the running tasks, starting no more (again to cancel them)`));

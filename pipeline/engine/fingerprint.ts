@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, relative, resolve } from 'node:path';
-import { build, transform } from 'esbuild';
 import type { Loader, Message } from 'esbuild';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
@@ -113,6 +112,8 @@ export class CodeHasher {
   /** The entry and every project file it imports, directly or not. */
   private async importedFiles(entry: string): Promise<string[]> {
     try {
+      // Loaded when first needed: a command whose node files were compiled before never starts esbuild.
+      const { build } = await import('esbuild');
       const { metafile } = await build({
         entryPoints: [entry],
         absWorkingDir: this.root,
@@ -143,6 +144,7 @@ const LOADERS: Readonly<Record<string, Loader>> = { '.ts': 'ts', '.mts': 'ts', '
 /** The file's code without comments and layout. */
 async function withoutComments(path: string): Promise<string> {
   const source = await readFile(path, 'utf8');
+  const { transform } = await import('esbuild');
   const { code } = await transform(source, { loader: LOADERS[extname(path)] ?? 'js', minifyWhitespace: true, legalComments: 'none' });
   return code;
 }

@@ -56,6 +56,9 @@ describe('the bin on the built engine', () => {
     assert.ok(modules.includes(pathToFileURL(join(REPO, 'dist', 'cli.js')).href), 'the built entry point');
     assert.deepEqual(modules.filter((url) => url.endsWith('.ts')), [], 'no TypeScript module');
     assert.deepEqual(modules.filter((url) => /\/node_modules\/(kysely|@electric-sql\/pglite|pg|zod|pino|tsx|esbuild)\//.test(url)), [], 'no warehouse, configuration, log or TypeScript package');
+    // kysely, zod and the other pure-JavaScript packages are bundled into dist/: not in the chunks --help loads either.
+    const bundled = await Promise.all(modules.filter((url) => url.includes('/dist/')).map(async (url) => (await readFile(new URL(url), 'utf8')).match(/^\/\/ node_modules\/\.pnpm\/(kysely|zod|cron-parser|log-update)@/gm) ?? []));
+    assert.deepEqual(bundled.flat(), [], 'no bundled warehouse, configuration, schedule or terminal package');
   });
 
   test('a first run computes and publishes; the all-fresh rerun loads no spreadsheet or DuckDB code', async () => {

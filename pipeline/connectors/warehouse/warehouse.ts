@@ -5,7 +5,6 @@ import type { Logger } from '../../log.ts';
 import type { Config } from '../../config.ts';
 import { fixturesLoaded, loadFixtures } from './fixtures.ts';
 import { ledgerState, migrate } from './migrations.ts';
-import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
 import { withTimeout } from '../../engine/retry.ts';
 
@@ -39,7 +38,7 @@ export async function openWarehouse(config: Config, log: Logger, options: { read
     await prepare(warehouse, config, log);
     return warehouse;
   }
-  const { warehouse } = await openPglite(embeddedStore(config));
+  const { warehouse } = await openEmbedded(embeddedStore(config));
   await prepare(warehouse, config, log);
   if (options.demoData !== false && !(await fixturesLoaded(warehouse.db))) {
     log.info({ warehouse: warehouse.location, fixtures: config.paths.fixtures }, 'new embedded warehouse: loading the demo source data');
@@ -55,7 +54,7 @@ export async function openWarehouse(config: Config, log: Logger, options: { read
  */
 export async function openWarehouseToRead(config: Config, log: Logger): Promise<ReadOnlyWarehouse> {
   if (!config.databaseUrl && !existsSync(join(embeddedStore(config), 'PG_VERSION'))) return { ...(await openWarehouse(config, log)), hasLedger: true };
-  const warehouse = config.databaseUrl ? openPostgres(config.databaseUrl, log) : (await openPglite(embeddedStore(config))).warehouse;
+  const warehouse = config.databaseUrl ? openPostgres(config.databaseUrl, log) : (await openEmbedded(embeddedStore(config))).warehouse;
   try {
     const hasLedger = await withTimeout(() => ledgerState(warehouse.db), config.tasks.timeoutSeconds * 1000, undefined, 'reading the warehouse schema');
     return { ...warehouse, hasLedger };
@@ -66,6 +65,9 @@ export async function openWarehouseToRead(config: Config, log: Logger): Promise<
 }
 
 const embeddedStore = (config: Config) => `${config.paths.state}/warehouse`;
+
+/** PGlite, loaded only when the warehouse is embedded. */
+const openEmbedded = async (dir: string) => (await import('./pglite.ts')).openPglite(dir);
 
 async function prepare(warehouse: Warehouse, config: Config, log: Logger): Promise<void> {
   try {

@@ -118,7 +118,12 @@ export async function finishRun(db: Db, runId: string, status: RunStatus): Promi
  * (see writeAtOnce), so both land or neither.
  */
 export function nodeRunWrite(db: Db, record: NodeRunRecord): Write {
-  const row = {
+  return nodeRunsWrite(db, [record]);
+}
+
+/** Node-runs, each replacing its task's `pending` row, in one statement (fresh tasks, gathered). */
+export function nodeRunsWrite(db: Db, records: readonly NodeRunRecord[]): Write {
+  const rows = records.map((record) => ({
     run_id: record.runId,
     task_id: record.taskId,
     node_id: record.nodeId,
@@ -134,11 +139,14 @@ export function nodeRunWrite(db: Db, record: NodeRunRecord): Write {
     fingerprint_parts: record.fingerprint ? JSON.stringify(record.fingerprint) : null,
     reason: record.reason ?? null,
     checks: record.checks ? JSON.stringify(record.checks) : null,
-  };
+  }));
+  const replaced = Object.keys(rows[0]!).filter((column) => column !== 'run_id' && column !== 'task_id');
   return db
     .insertInto('kpi_ledger.node_runs')
-    .values(row)
-    .onConflict((conflict) => conflict.columns(['run_id', 'task_id']).doUpdateSet(row));
+    .values(rows)
+    .onConflict((conflict) =>
+      conflict.columns(['run_id', 'task_id']).doUpdateSet(Object.fromEntries(replaced.map((column) => [column, sql.ref(`excluded.${column}`)]))),
+    );
 }
 
 /**

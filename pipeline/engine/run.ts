@@ -26,7 +26,7 @@ import type { PublishedValue, Restatement } from './value-history.ts';
 import { formatValue } from '../units.ts';
 import { Temporal } from 'temporal-polyfill';
 import type { RunEventListener } from './run-events.ts';
-import { checkFailedTasks, findRun, finishRun, loadHistory, newRunId, recordAbandonedRuns, nodeRunWrite, startRun, unfinishedNodeRuns } from './ledger.ts';
+import { checkFailedTasks, findRun, finishRun, loadHistory, newRunId, recordAbandonedRuns, nodeRunWrite, nodeRunsWrite, startRun, unfinishedNodeRuns } from './ledger.ts';
 import type { NodeRunRecord } from './ledger.ts';
 import type { Logger } from '../log.ts';
 import { defaultScorecardName, loadProject, publishOf } from '../project/project.ts';
@@ -416,6 +416,13 @@ function runRecorder(context: RecorderContext) {
   // Each write is whole and idempotent, so a retry after a lost connection never duplicates.
   const record = (result: TaskResult<TaskValue>, work: () => Promise<void>) => step(`recording ${result.task.id}`, work);
   const recordNodeRunOf = (result: TaskResult<TaskValue>, run: NodeRunRecord) => record(result, () => writeAtOnce(db, [nodeRunWrite(db, run)]));
+  // Fresh tasks write nothing but their node-run: gathered and sent together, a statement per
+  // FRESH_BATCH instead of one each. A run that dies first leaves them `pending`, as a task not yet run.
+  const fresh: NodeRunRecord[] = [];
+  const recordFresh = async () => {
+    const batch = fresh.splice(0);
+    if (batch.length > 0) await step(`recording ${counted(batch.length, 'fresh task')}`, () => nodeRunsWrite(db, batch).execute());
+  };
 
   return {
     async settle(result: TaskResult<TaskValue>): Promise<void> {
@@ -436,10 +443,14 @@ function runRecorder(context: RecorderContext) {
         ...(checks ? { checks } : {}),
         ...(result.status === 'check failed' ? { error: checkFailure(checks) } : {}),
       };
+      if (ran.status === 'fresh') {
+        fresh.push(value.kind === 'kpi' ? { ...ran, value: value.value } : ran);
+        return fresh.length >= FRESH_BATCH ? recordFresh() : undefined;
+      }
       if (value.kind === 'publish') {
         return record(result, () => writeAtOnce(db, [nodeRunWrite(db, ran), ...publishedWrites(db, runId, value.published ?? [])]));
       }
-      if (value.fresh || task.node.kind !== 'kpi' || !task.week) return recordNodeRunOf(result, { ...ran, value: value.value });
+      if (task.node.kind !== 'kpi' || !task.week) return recordNodeRunOf(result, { ...ran, value: value.value });
       const { declaration } = task.node;
       const week = task.week;
       const published = context.published.get(`${task.node.id}@${week.id}`);
@@ -472,14 +483,18 @@ function runRecorder(context: RecorderContext) {
       }
     },
 
-    /** Descendants of a failed or interrupted task never reach `settle`: record them too. */
+    /** Descendants of a failed or interrupted task never reach `settle`: record them too, and the fresh tasks not yet sent. */
     async recordUnsettled(results: Iterable<TaskResult<TaskValue>>): Promise<void> {
+      await recordFresh();
       for (const result of results) {
         if (result.status === 'blocked' && !settled.has(result.task.id)) await recordNodeRunOf(result, blocked(result));
       }
     },
   };
 }
+
+/** Fresh node-runs sent in one statement (15 parameters each, far below PostgreSQL's 65,535). */
+const FRESH_BATCH = 1000;
 
 /** The weeks a plan covers, sorted. */
 function weeksOf(tasks: TaskGraph): string[] {

@@ -1,10 +1,10 @@
 import { DirectedGraph } from 'graphology';
 import { topologicalGenerations } from 'graphology-dag';
 import { UNITS } from './declare.ts';
-import type { Declaration, InputDeclaration, KpiDeclaration, PublishDeclaration } from './declare.ts';
+import type { Declaration, InputDeclaration, KpiDeclaration, ModelDeclaration, PublishDeclaration } from './declare.ts';
 import { DefinitionError } from './errors.ts';
 import type { Problem } from './errors.ts';
-import { isValidName, isValidTableName, kpiId, publishId, sheetId, tableId } from './ids.ts';
+import { isValidModelName, isValidName, isValidTableName, kpiId, modelId, modelTable, publishId, sheetId, tableId } from './ids.ts';
 import { targetProblems } from './targets.ts';
 
 /** A declaration as the loader found it, with the file it came from. */
@@ -19,7 +19,8 @@ export type PipelineNode =
   | { readonly kind: 'table'; readonly id: string; readonly table: string; readonly changeColumn?: string }
   | { readonly kind: 'sheet'; readonly id: string; readonly source: string }
   | { readonly kind: 'kpi'; readonly id: string; readonly file: string; readonly declaration: KpiDeclaration }
-  | { readonly kind: 'publish'; readonly id: string; readonly file: string; readonly declaration: PublishDeclaration };
+  | { readonly kind: 'publish'; readonly id: string; readonly file: string; readonly declaration: PublishDeclaration }
+  | { readonly kind: 'model'; readonly id: string; readonly file: string; readonly declaration: ModelDeclaration };
 
 export interface PipelineEdge {
   /** The input's name in the downstream declaration (`forms`), or `kpi` for a publish edge. */
@@ -52,34 +53,51 @@ export function buildGraph(loaded: readonly LoadedDeclaration[], options: BuildO
       problems.push(...shapeProblems.map((message) => ({ file, message })));
       continue;
     }
-    const id = declaration.kind === 'kpi' ? kpiId(declaration.domain, declaration.number) : publishId(declaration.domain);
+    const id =
+      declaration.kind === 'kpi' ? kpiId(declaration.domain, declaration.number) : declaration.kind === 'model' ? modelId(declaration.domain, declaration.name) : publishId(declaration.domain);
     const first = fileOf.get(id);
     if (first !== undefined) {
       const what =
         declaration.kind === 'kpi'
           ? `duplicate KPI number ${declaration.number} in domain "${declaration.domain}"`
-          : `duplicate publish declaration for domain "${declaration.domain}"`;
+          : declaration.kind === 'model'
+            ? `duplicate model "${declaration.name}" in domain "${declaration.domain}"`
+            : `duplicate publish declaration for domain "${declaration.domain}"`;
       problems.push({ file, message: `${what}: ${id} is already declared in ${first}` });
       continue;
     }
     fileOf.set(id, file);
     graph.addNode(
       id,
-      declaration.kind === 'kpi' ? { kind: 'kpi', id, file, declaration } : { kind: 'publish', id, file, declaration },
+      declaration.kind === 'kpi'
+        ? { kind: 'kpi', id, file, declaration }
+        : declaration.kind === 'model'
+          ? { kind: 'model', id, file, declaration }
+          : { kind: 'publish', id, file, declaration },
     );
   }
 
   const declared = nodesOf(graph);
   const kpisByDomain = new Map<string, string[]>();
+  const inputsOf = new Map<string, ReadonlyMap<string, PipelineEdge>>();
   for (const node of declared) {
-    if (node.kind === 'kpi') {
-      const domainKpis = kpisByDomain.get(node.declaration.domain);
-      if (domainKpis) domainKpis.push(node.id);
-      else kpisByDomain.set(node.declaration.domain, [node.id]);
-      for (const [name, input] of Object.entries(node.declaration.inputs)) {
-        const problem = addInputEdge(graph, node.id, name, input, options);
+    if (node.kind === 'kpi' || node.kind === 'model') {
+      if (node.kind === 'kpi') {
+        const domainKpis = kpisByDomain.get(node.declaration.domain);
+        if (domainKpis) domainKpis.push(node.id);
+        else kpisByDomain.set(node.declaration.domain, [node.id]);
+      }
+      // A node's inputs by upstream id, gathered first: two inputs may read the same node, and the graph gets one edge.
+      const inputs = new Map<string, PipelineEdge>();
+      for (const [name, input] of Object.entries(node.declaration.inputs as Record<string, InputDeclaration>)) {
+        const problem =
+          node.kind === 'model' && (input?.kind === 'sheet' || input?.kind === 'kpi')
+            ? `a model reads warehouse tables and other models (its query runs in the warehouse), not ${input.kind === 'kpi' ? 'KPI values' : 'sheets'}`
+            : addInput(graph, inputs, node.id, name, input, options);
         if (problem) problems.push({ file: node.file, message: `input "${name}": ${problem}` });
       }
+      for (const [upstream, edge] of inputs) graph.addDirectedEdge(upstream, node.id, edge);
+      inputsOf.set(node.id, inputs);
     }
   }
   for (const node of declared) {
@@ -88,8 +106,17 @@ export function buildGraph(loaded: readonly LoadedDeclaration[], options: BuildO
     }
   }
 
+  // `model('a.b')` and `table('a.b')` would read two different things under one name.
+  for (const node of declared) {
+    if (node.kind === 'model' && graph.hasNode(tableId(node.id))) {
+      const readers = graph.outNeighbors(tableId(node.id)).sort();
+      problems.push({ file: node.file, message: `model ${node.id} has the name of the warehouse table ${node.id} (read by ${readers.join(', ')}): rename the model` });
+    }
+  }
+
   if (problems.length === 0) {
-    const cycle = findCycle(graph);
+    // Naming a cycle sorts every node and its neighbours: done only once a cheaper walk has found there is one.
+    const cycle = isAcyclic(inputsOf) ? undefined : findCycle(graph);
     if (cycle) {
       const files = [...new Set(cycle.map((id) => fileOf.get(id)).filter((file) => file !== undefined))];
       problems.push({ message: `dependency cycle: ${cycle.join(' -> ')} (in ${files.join(', ')})` });
@@ -124,6 +151,7 @@ function checkShape(declaration: Declaration, folder: string | undefined): strin
     }
     return problems;
   }
+  if (declaration.kind === 'model') return [...problems, ...modelProblems(declaration)];
   if (declaration.kind !== 'kpi') return [`unknown declaration kind ${JSON.stringify((declaration as { kind: unknown }).kind)}`];
   if (!Number.isInteger(declaration.number) || declaration.number < 1 || declaration.number > 99) {
     problems.push(`number ${JSON.stringify(declaration.number)} must be a whole number from 1 to 99`);
@@ -138,9 +166,28 @@ function checkShape(declaration: Declaration, folder: string | undefined): strin
   return problems;
 }
 
-/** Adds the edge for one input (and its source node); returns what is wrong with it, if anything. */
-function addInputEdge(
+/** PostgreSQL's limit on a name, which a model's table (and the one it is built in, `…__next`) must keep. */
+const MAX_IDENTIFIER = 63;
+
+function modelProblems(declaration: ModelDeclaration): string[] {
+  const problems: string[] = [];
+  if (typeof declaration.name !== 'string' || !isValidModelName(declaration.name)) {
+    problems.push(`model name ${JSON.stringify(declaration.name)} must be lower case letters, digits and single _, and not "publish" or a KPI's "kpiNN"`);
+  } else if (isValidName(declaration.domain) && modelTable(modelId(declaration.domain, declaration.name)).split('.')[1]!.length + '__next'.length > MAX_IDENTIFIER) {
+    problems.push(`model name "${declaration.name}" is too long: its table ${modelTable(modelId(declaration.domain, declaration.name))} must fit PostgreSQL's ${MAX_IDENTIFIER - '__next'.length} characters`);
+  }
+  if (typeof declaration.query !== 'function') problems.push('query is not a function');
+  if (typeof declaration.inputs !== 'object' || declaration.inputs === null) problems.push('inputs must be an object');
+  if (declaration.timeColumn !== undefined && (typeof declaration.timeColumn !== 'string' || !isValidName(declaration.timeColumn))) {
+    problems.push(`timeColumn ${JSON.stringify(declaration.timeColumn)} must be a column name: lower case letters, digits and _`);
+  }
+  return problems;
+}
+
+/** Adds one input to the node's `inputs` (and its source node to the graph); returns what is wrong with it, if anything. */
+function addInput(
   graph: PipelineGraph,
+  inputs: Map<string, PipelineEdge>,
   target: string,
   name: string,
   input: InputDeclaration,
@@ -159,13 +206,15 @@ function addInputEdge(
         return `table "${input.table}": window.weeks must be a whole number of at least 1`;
       }
       const id = tableId(input.table);
-      const declared = graph.hasNode(id) ? (graph.getNodeAttributes(id) as { changeColumn?: string }).changeColumn : undefined;
+      const known = graph.hasNode(id);
+      const declared = known ? (graph.getNodeAttributes(id) as { changeColumn?: string }).changeColumn : undefined;
       if (declared !== undefined && input.changeColumn !== undefined && declared !== input.changeColumn) {
         return `table "${input.table}" is declared elsewhere with change column "${declared}", here with "${input.changeColumn}"`;
       }
-      const changeColumn = input.changeColumn ?? declared;
-      graph.mergeNode(id, changeColumn === undefined ? { kind: 'table', id, table: input.table } : { kind: 'table', id, table: input.table, changeColumn });
-      graph.mergeDirectedEdge(id, target, { input: name, weeks: 1 });
+      // Most inputs name a table already known the same way: only a new table, or a change column given at last, writes the node.
+      if (!known) graph.addNode(id, input.changeColumn === undefined ? { kind: 'table', id, table: input.table } : { kind: 'table', id, table: input.table, changeColumn: input.changeColumn });
+      else if (declared === undefined && input.changeColumn !== undefined) graph.replaceNodeAttributes(id, { kind: 'table', id, table: input.table, changeColumn: input.changeColumn });
+      inputs.set(id, { input: name, weeks: 1 });
       return undefined;
     }
     case 'sheet': {
@@ -174,8 +223,22 @@ function addInputEdge(
         return `unknown sheet source "${input.source}" (configured: ${known})`;
       }
       const id = sheetId(input.source);
-      graph.mergeNode(id, { kind: 'sheet', id, source: input.source });
-      graph.mergeDirectedEdge(id, target, { input: name, weeks: 1 });
+      if (!graph.hasNode(id)) graph.addNode(id, { kind: 'sheet', id, source: input.source });
+      inputs.set(id, { input: name, weeks: 1 });
+      return undefined;
+    }
+    case 'model': {
+      for (const column of [input.window?.column, ...(input.columns ?? [])]) {
+        if (column !== undefined && !isValidName(column)) return `column "${column}" of model "${input.model}" must be lower case letters, digits and _`;
+      }
+      if (input.columns !== undefined && input.columns.length === 0) return `model "${input.model}": columns, when given, lists at least one column`;
+      if (input.window !== undefined && (!Number.isInteger(input.window.weeks) || input.window.weeks < 1)) {
+        return `model "${input.model}": window.weeks must be a whole number of at least 1`;
+      }
+      const upstream = graph.hasNode(input.model) ? graph.getNodeAttributes(input.model) : undefined;
+      if (upstream?.kind !== 'model') return `unknown model "${input.model}"`;
+      if (input.model === target) return 'a model cannot read itself';
+      inputs.set(input.model, { input: inputs.has(input.model) ? `${inputs.get(input.model)!.input},${name}` : name, weeks: 1 });
       return undefined;
     }
     case 'kpi': {
@@ -186,15 +249,46 @@ function addInputEdge(
       if (upstream?.kind !== 'kpi') return `unknown KPI "${input.kpi}"`;
       if (input.kpi === target) return 'a KPI cannot read its own values';
       // Two inputs may read the same KPI (this week, and a 4-week window): the edge keeps the widest window.
-      graph.updateDirectedEdge(input.kpi, target, (existing) => ({
-        input: existing.input === undefined ? name : `${existing.input},${name}`,
-        weeks: Math.max(existing.weeks ?? 0, input.weeks),
-      }));
+      const existing = inputs.get(input.kpi);
+      inputs.set(input.kpi, existing === undefined ? { input: name, weeks: input.weeks } : { input: `${existing.input},${name}`, weeks: Math.max(existing.weeks, input.weeks) });
       return undefined;
     }
     default:
-      return 'not an input declaration; use table(), sheet() or kpi()';
+      return 'not an input declaration; use table(), sheet(), model() or kpi()';
   }
+}
+
+/**
+ * Whether no KPI or model reads itself through others: a depth-first walk over each one's
+ * inputs, upstream. Only KPIs and models can be on a cycle: a source reads nothing and nothing
+ * reads a publish.
+ */
+function isAcyclic(inputsOf: ReadonlyMap<string, ReadonlyMap<string, PipelineEdge>>): boolean {
+  // false while a KPI is on the walk's path, true once everything it reads is walked.
+  const walked = new Map<string, boolean>();
+  for (const start of inputsOf.keys()) {
+    if (walked.has(start)) continue;
+    walked.set(start, false);
+    const path = [{ id: start, reads: inputsOf.get(start)!.keys() }];
+    while (path.length > 0) {
+      const top = path[path.length - 1]!;
+      const next = top.reads.next();
+      if (next.done) {
+        walked.set(top.id, true);
+        path.pop();
+        continue;
+      }
+      const reads = inputsOf.get(next.value);
+      if (reads === undefined) continue;
+      const state = walked.get(next.value);
+      if (state === false) return false;
+      if (state === undefined) {
+        walked.set(next.value, false);
+        path.push({ id: next.value, reads: reads.keys() });
+      }
+    }
+  }
+  return true;
 }
 
 /**

@@ -1,35 +1,11 @@
-import { DirectedGraph } from 'graphology';
-import { topologicalGenerations } from 'graphology-dag';
 import type { PipelineGraph, PipelineNode } from './build.ts';
 import { readsPreviousWeek } from './declare.ts';
 import type { IsoWeek } from './iso-week.ts';
+import { TaskGraph } from './task-graph.ts';
+import type { Task, TaskReason } from './task-graph.ts';
 
-/** Why a task is in the plan. */
-export type TaskReason =
-  | { readonly kind: 'selected' }
-  /** An earlier week a weekly run rechecks for late-arriving data: recomputed only if its inputs changed. */
-  | { readonly kind: 'restate' }
-  /** An upstream week missing from the store that a selected task reads. */
-  | { readonly kind: 'lookback'; readonly for: string }
-  /** A source that a task reads; sources are loaded, not computed. */
-  | { readonly kind: 'source' };
-
-export interface Task {
-  /** `success.kpi06@2026-W47`; a source's task id is its node id. */
-  readonly id: string;
-  readonly node: PipelineNode;
-  /** Undefined for sources, which are read once per run whatever the weeks. */
-  readonly week?: IsoWeek;
-  /** For a publish: where it writes (`workbook`, `google`); each destination is a task of its own. */
-  readonly destination?: string;
-  readonly reason: TaskReason;
-}
-
-export interface PlanEdge {
-  readonly input: string;
-}
-
-export type TaskGraph = DirectedGraph<Task, PlanEdge>;
+export { TaskGraph } from './task-graph.ts';
+export type { PlanEdge, Task, TaskReason } from './task-graph.ts';
 
 export interface PlanRequest {
   readonly graph: PipelineGraph;
@@ -61,8 +37,20 @@ export function taskId(nodeId: string, week?: IsoWeek, destination?: string): st
  */
 export function planTasks(request: PlanRequest): TaskGraph {
   const { graph, selected, weeks, isStored, firstWeek, only } = request;
-  const tasks: TaskGraph = new DirectedGraph();
+  const tasks = new TaskGraph();
   const pending: Task[] = [];
+  // Node-week tasks by week id and node id. Most weeks a lookback or a check asks about are not
+  // planned, and asking here builds no task id: at 10,000 KPIs, building and hashing those ids was a third of planning.
+  const weekly = new Map<string, Map<string, string>>();
+  const plannedTask = (nodeId: string, week: IsoWeek): string | undefined => weekly.get(week.id)?.get(nodeId);
+  // The weeks from each week back, newest first, as far as a window has asked: IsoWeek.add builds a string per call.
+  const weeksBackFrom = new Map<IsoWeek, IsoWeek[]>();
+  const weeksBack = (week: IsoWeek, count: number): readonly IsoWeek[] => {
+    let back = weeksBackFrom.get(week);
+    if (!back) weeksBackFrom.set(week, (back = [week]));
+    while (back.length < count) back.push(back[back.length - 1]!.add(-1));
+    return back;
+  };
 
   const addTask = (node: PipelineNode, week: IsoWeek | undefined, reason: TaskReason, destination?: string): string => {
     const id = taskId(node.id, week, destination);
@@ -70,6 +58,11 @@ export function planTasks(request: PlanRequest): TaskGraph {
       const task: Task = { id, node, ...(week === undefined ? {} : { week }), ...(destination === undefined ? {} : { destination }), reason };
       tasks.addNode(id, task);
       pending.push(task);
+      if (week !== undefined && destination === undefined) {
+        const ofWeek = weekly.get(week.id);
+        if (ofWeek) ofWeek.set(node.id, id);
+        else weekly.set(week.id, new Map([[node.id, id]]));
+      }
     }
     return id;
   };
@@ -83,6 +76,7 @@ export function planTasks(request: PlanRequest): TaskGraph {
   for (const seed of seeds) {
     const node = graph.getNodeAttributes(seed.nodeId);
     if (node.kind === 'kpi') addTask(node, seed.week, seed.reason);
+    if (node.kind === 'model') addTask(node, undefined, seed.reason);
     if (node.kind === 'publish') {
       for (const destination of request.destinationsOf?.(node.declaration.domain) ?? [undefined]) {
         if (seed.destination === undefined || seed.destination === destination) addTask(node, seed.week, seed.reason, destination);
@@ -92,21 +86,21 @@ export function planTasks(request: PlanRequest): TaskGraph {
   // Selected tasks come first so that a week both selected and read by another is `selected`.
   for (let next = 0; next < pending.length; next++) {
     const task = pending[next]!;
-    if (task.week === undefined) continue;
+    if (task.week === undefined && task.node.kind !== 'model') continue;
     const week = task.week;
     graph.forEachInboundEdge(task.node.id, (_edge, { input, weeks: window }, _source, _target, upstream) => {
-      if (upstream.kind === 'table' || upstream.kind === 'sheet') {
-        tasks.mergeDirectedEdge(addTask(upstream, undefined, { kind: 'source' }), task.id, { input });
+      // Sources and models have no week: one task each per run, read by every week.
+      if (upstream.kind === 'table' || upstream.kind === 'sheet' || upstream.kind === 'model') {
+        tasks.mergeDirectedEdge(addTask(upstream, undefined, { kind: upstream.kind === 'model' ? 'model' : 'source' }), task.id, { input });
         return;
       }
+      if (week === undefined) return;
+      const reads = weeksBack(week, window);
       for (let back = 0; back < window; back++) {
-        const read = week.add(-back);
+        const read = reads[back]!;
         if (firstWeek && read.compare(firstWeek) < 0) break;
-        const upstreamTask = taskId(upstream.id, read);
-        if (tasks.hasNode(upstreamTask) || !isStored(upstream.id, read)) {
-          addTask(upstream, read, { kind: 'lookback', for: task.id });
-          tasks.mergeDirectedEdge(upstreamTask, task.id, { input });
-        }
+        const upstreamTask = plannedTask(upstream.id, read) ?? (isStored(upstream.id, read) ? undefined : addTask(upstream, read, { kind: 'lookback', for: task.id }));
+        if (upstreamTask !== undefined) tasks.mergeDirectedEdge(upstreamTask, task.id, { input });
       }
     });
   }
@@ -114,10 +108,10 @@ export function planTasks(request: PlanRequest): TaskGraph {
   const comparing = tasks.filterNodes((_id, task) => task.week !== undefined && task.node.kind === 'kpi' && readsPreviousWeek(task.node.declaration));
   for (const id of comparing) {
     const { node, week } = tasks.getNodeAttributes(id);
-    const previous = taskId(node.id, week!.add(-1));
-    if (tasks.hasNode(previous)) tasks.mergeDirectedEdge(previous, id, { input: 'checks' });
+    const previous = plannedTask(node.id, week!.add(-1));
+    if (previous !== undefined) tasks.mergeDirectedEdge(previous, id, { input: 'checks' });
   }
-  waitForTheWeekBefore(graph, tasks);
+  waitForTheWeekBefore(graph, tasks, plannedTask);
   return tasks;
 }
 
@@ -125,18 +119,19 @@ export function planTasks(request: PlanRequest): TaskGraph {
  * A publish notes each value's change from the week before: when the plan computes that week
  * too, the publish waits for it. It never adds a task: an unplanned week is read as stored.
  */
-function waitForTheWeekBefore(graph: PipelineGraph, tasks: TaskGraph): void {
+function waitForTheWeekBefore(graph: PipelineGraph, tasks: TaskGraph, plannedTask: (nodeId: string, week: IsoWeek) => string | undefined): void {
   const publishes = tasks.filterNodes((_id, task) => task.node.kind === 'publish' && task.week !== undefined);
   for (const id of publishes) {
     const { node, week } = tasks.getNodeAttributes(id);
+    const weekBefore = week!.add(-1);
     for (const upstream of graph.inNeighbors(node.id)) {
-      const before = taskId(upstream, week!.add(-1));
-      if (tasks.hasNode(before)) tasks.mergeDirectedEdge(before, id, { input: 'week before' });
+      const before = plannedTask(upstream, weekBefore);
+      if (before !== undefined) tasks.mergeDirectedEdge(before, id, { input: 'week before' });
     }
   }
 }
 
 /** Task ids by level: every task depends only on tasks of earlier levels. */
 export function taskLevels(tasks: TaskGraph): string[][] {
-  return topologicalGenerations(tasks).map((level) => [...level].sort());
+  return tasks.generations().map((level) => level.sort());
 }

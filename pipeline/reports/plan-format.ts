@@ -62,7 +62,7 @@ export function formatPlan(graph: PipelineGraph, tasks: TaskGraph, predictions: 
         'digraph plan {',
         '  rankdir=LR;',
         ...levels.flat().map((task) => `  "${task.id}" [label="${task.id}", shape=${task.kind === 'kpi' || task.kind === 'publish' ? 'box' : 'cylinder'}];`),
-        ...tasks.mapEdges((_edge, _attributes, source, target) => `  "${source}" -> "${target}";`),
+        ...tasks.mapEdges((source, target) => `  "${source}" -> "${target}";`),
         '}',
       ].join('\n');
     case 'mermaid': {
@@ -70,7 +70,7 @@ export function formatPlan(graph: PipelineGraph, tasks: TaskGraph, predictions: 
       return [
         'flowchart LR',
         ...levels.flat().map((task) => `  ${key.get(task.id)}["${task.id}"]`),
-        ...tasks.mapEdges((_edge, _attributes, source, target) => `  ${key.get(source)} --> ${key.get(target)}`),
+        ...tasks.mapEdges((source, target) => `  ${key.get(source)} --> ${key.get(target)}`),
       ].join('\n');
     }
     case 'text': {

@@ -24,7 +24,7 @@ const storedOnly =
     ids.includes(taskId(nodeId, week));
 
 const ids = (tasks: TaskGraph) => tasks.nodes().sort();
-const edges = (tasks: TaskGraph) => tasks.mapEdges((_edge, attributes, source, target) => `${source} -> ${target} (${attributes.input})`).sort();
+const edges = (tasks: TaskGraph) => tasks.mapEdges((source, target, attributes) => `${source} -> ${target} (${attributes.input})`).sort();
 const task = (tasks: TaskGraph, id: string): Task => tasks.getNodeAttributes(id);
 
 /** Every edge goes from an earlier level to a later one, and every task has a level. */
@@ -32,7 +32,7 @@ function assertLevelsRespectEdges(tasks: TaskGraph) {
   const levels = taskLevels(tasks);
   const level = new Map(levels.flatMap((level, index) => level.map((id) => [id, index] as const)));
   assert.equal(level.size, tasks.order);
-  tasks.forEachEdge((_edge, _attributes, source, target) => assert.ok(level.get(source)! < level.get(target)!, `${source} before ${target}`));
+  tasks.forEachEdge((source, target) => assert.ok(level.get(source)! < level.get(target)!, `${source} before ${target}`));
 }
 
 describe('planTasks', () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { DirectedGraph } from 'graphology';
 import { buildGraph } from '../../graph/build.ts';
 import { defineKpi } from '../../graph/declare.ts';
 import { IsoWeek } from '../../graph/iso-week.ts';
-import type { PlanEdge, Task, TaskGraph } from '../../graph/plan.ts';
+import { TaskGraph } from '../../graph/plan.ts';
+import type { Task } from '../../graph/plan.ts';
 import { INTERRUPTED, execute } from '../../pipeline/engine/executor.ts';
 import type { Pool } from '../../pipeline/engine/executor.ts';
 
@@ -16,11 +16,11 @@ const week = IsoWeek.parse('2026-W47');
 
 /** A task graph from `a>b` edges; every id in `ids` is a task. */
 function graph(ids: string[], edges: string[] = []): TaskGraph {
-  const tasks: TaskGraph = new DirectedGraph<Task, PlanEdge>();
+  const tasks = new TaskGraph();
   for (const id of ids) tasks.addNode(id, { id, node, week, reason: { kind: 'selected' } });
   for (const edge of edges) {
     const [from, to] = edge.split('>') as [string, string];
-    tasks.addDirectedEdge(from, to, { input: 'x' });
+    tasks.mergeDirectedEdge(from, to, { input: 'x' });
   }
   return tasks;
 }

@@ -62,7 +62,21 @@ export interface KpiInput {
   readonly partial?: boolean;
 }
 
-export type InputDeclaration = TableInput | SheetInput | KpiInput;
+/** A model (a shared transform materialised in the warehouse), read as a table. */
+export interface ModelInput {
+  readonly kind: 'model';
+  /** Node id of the model, e.g. `applications.records`. */
+  readonly model: string;
+  /** As for a table (see TableInput): only these columns count for the fingerprint. */
+  readonly columns?: readonly string[];
+  /** As for a table: only rows whose `column` falls in the `weeks` weeks ending with the computed week count. */
+  readonly window?: TableWindow;
+}
+
+export type InputDeclaration = TableInput | SheetInput | KpiInput | ModelInput;
+
+/** What a model may read: warehouse tables and other models (its SQL runs in the warehouse). */
+export type ModelSourceInput = TableInput | ModelInput;
 
 /**
  * A warehouse table: a Kysely query builder over it and a reference for raw SQL. `columns` and
@@ -76,6 +90,11 @@ export function table(name: string, options: TableOptions = {}): TableInput {
 /** A spreadsheet range, read once per run and registered as a DuckDB table. */
 export function sheet(source: string): SheetInput {
   return { kind: 'sheet', source };
+}
+
+/** A model's table, as a table input reads a warehouse table (same options). */
+export function model(id: string, options: Omit<TableOptions, 'changeColumn'> = {}): ModelInput {
+  return { kind: 'model', model: id, ...options };
 }
 
 /** Values of another KPI for the computed week and the `weeks - 1` before it. */
@@ -107,7 +126,7 @@ export interface WeekValue {
   readonly value: number | null;
 }
 
-export type ResolvedInput<T extends InputDeclaration> = T extends TableInput
+export type ResolvedInput<T extends InputDeclaration> = T extends TableInput | ModelInput
   ? TableHandle
   : T extends SheetInput
     ? SheetHandle
@@ -302,7 +321,51 @@ export interface PublishDeclaration extends PublishDefinition {
   readonly kind: 'publish';
 }
 
-export type Declaration = KpiDeclaration | PublishDeclaration;
+/**
+ * A model: a query over warehouse tables and other models, materialised once per run as a
+ * table of its own (`kpi_models.<domain>__<name>`) when its fingerprint changed, and read by
+ * KPIs and other models through `model('<domain>.<name>')`. Shared logic lives here, computed
+ * once, instead of in a helper every KPI runs again.
+ */
+export interface ModelDefinition<I extends Record<string, ModelSourceInput>> {
+  readonly domain: string;
+  /** Lower case letters, digits and single underscores; not `publish` nor a KPI's `kpiNN`. */
+  readonly name: string;
+  /** What the rows are: shown in the plan, `ls` and the site. */
+  readonly details?: string;
+  readonly inputs: I;
+  /**
+   * A date or timestamp column of the rows: the model is then kept by ISO week of it (in the
+   * configured time zone), and a rebuild replaces only the weeks whose rows changed, each
+   * week's rows deleted and inserted in one transaction. Without it, a rebuild replaces the
+   * whole table at once.
+   */
+  readonly timeColumn?: string;
+  /**
+   * The model's rows: a query over the inputs' tables (`sql` or a Kysely select). It takes no
+   * parameters (write constants with sql.lit): PostgreSQL creates a table from a query only
+   * without them.
+   */
+  query(context: ModelContext<I>): ModelQuery;
+}
+
+/** A model's rows: a raw `sql` query or a Kysely select. */
+export type ModelQuery = RawBuilder<unknown> | SelectQueryBuilder<any, any, any>;
+
+export interface ModelContext<I extends Record<string, ModelSourceInput>> {
+  readonly inputs: ResolvedInputs<I>;
+  readonly warehouse: Kysely<any>;
+}
+
+export interface ModelDeclaration<I extends Record<string, ModelSourceInput> = Record<string, ModelSourceInput>> extends ModelDefinition<I> {
+  readonly kind: 'model';
+}
+
+export type Declaration = KpiDeclaration | PublishDeclaration | ModelDeclaration;
+
+export function defineModel<const I extends Record<string, ModelSourceInput>>(definition: ModelDefinition<I>): ModelDeclaration<I> {
+  return { kind: 'model', ...definition };
+}
 
 export function defineKpi<const I extends Record<string, InputDeclaration>>(definition: KpiDefinition<I>): KpiDeclaration<I> {
   return { kind: 'kpi', ...definition };

@@ -28,6 +28,23 @@ export function sheetId(source: string): string {
   return `sheet:${source}`;
 }
 
+export function modelId(domain: string, name: string): string {
+  return `${domain}.${name}`;
+}
+
+/** The schema models are materialised in. */
+export const MODEL_SCHEMA = 'kpi_models';
+
+/** Where a model is materialised: `kpi_models.applications__records` for `applications.records`. */
+export function modelTable(id: string): string {
+  return `${MODEL_SCHEMA}.${id.replace('.', '__')}`;
+}
+
+/** A model's name: a valid name that is not a KPI's or a publish's, with no double underscore (it separates domain and name in its table). */
+export function isValidModelName(name: string): boolean {
+  return isValidName(name) && !/^kpi\d+$/.test(name) && name !== 'publish' && !name.includes('__');
+}
+
 /** Zero-padded number as stored in `kpi_number`: `05`, `32`. */
 export function kpiNumberLabel(number: number): string {
   return String(number).padStart(2, '0');

@@ -116,6 +116,14 @@ function buildCli(): Command {
     .action(lazy(() => import('./commands/restatements.ts'), 'restatementsCommand'));
 
   program
+    .command('sources')
+    .description("each source's latest load and freshness against its rule (the configuration's sources), measured now; exit 1 when one is past errorAfter")
+    .option('--config <file>', CONFIG_HELP)
+    .option('--nodes <dir>', NODES_HELP)
+    .option('--json', 'the same as a JSON array')
+    .action(lazy(() => import('./commands/sources.ts'), 'sourcesCommand'));
+
+  program
     .command('docs')
     .description('write a static site of the scorecards (statuses, changes, trends), each KPI (definition, chart, runs, restatements, lineage) and the graph; it works offline from the file system')
     .option('--config <file>', CONFIG_HELP)

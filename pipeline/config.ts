@@ -73,6 +73,20 @@ function retryPolicy(defaults: { attempts: number; baseDelayMs: number; maxDelay
   }).prefault({});
 }
 
+/** A length of time: `{ "hours": 24 }`, `{ "days": 3 }`. */
+const duration = strictObject({
+  days: z.number().nonnegative().optional(),
+  hours: z.number().nonnegative().optional(),
+  minutes: z.number().nonnegative().optional(),
+}).refine((value) => value.days !== undefined || value.hours !== undefined || value.minutes !== undefined, 'give days, hours or minutes');
+
+/** How fresh a warehouse table's extract must be, by the column its loader stamps on each row (dbt's source freshness). */
+const sourceFreshness = strictObject({
+  loadedAt: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'loadedAt is a column name: lower case letters, digits and _'),
+  warnAfter: duration.optional(),
+  errorAfter: duration.optional(),
+});
+
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 const configSchema = strictObject({
@@ -107,6 +121,8 @@ const configSchema = strictObject({
   scorecards: z
     .record(z.string().regex(/^[a-z][a-z0-9_]*$/), strictObject({ spreadsheetId: SPREADSHEET_ID, publish: z.array(z.enum(['workbook', 'google'])).min(1).optional() }))
     .default({}),
+  /** Per warehouse table (`schema.table`): its freshness (see README, Source freshness). */
+  sources: z.record(z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, 'a source is a table written schema.table'), strictObject({ freshness: sourceFreshness })).default({}),
   /** For `pipeline schedule`: cron expressions (in timeZone) and what each runs, for the last completed week. */
   schedules: z
     .array(

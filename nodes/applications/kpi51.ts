@@ -1,5 +1,4 @@
-import { between, defineKpi, notNull, sql, table } from 'kpi-factory';
-import { applicationRecords } from './_records.ts';
+import { between, defineKpi, model, notNull, sql } from 'kpi-factory';
 
 /** Applications whose first webhook delivery arrived during the week (local time); staff tests left out. */
 export default defineKpi({
@@ -8,13 +7,12 @@ export default defineKpi({
   name: 'Applications received',
   unit: 'integer',
   details: 'Distinct Airtable records first delivered Monday 00:00 to Sunday 24:00 local; duplicate deliveries and test submissions excluded',
-  inputs: { submissions: table('stg_webhooks.form_submissions', { changeColumn: 'id' }) },
+  inputs: { records: model('applications.records', { window: { column: 'first_received_at', weeks: 1 } }) },
   checks: [notNull(), between(0, 1000)],
   async compute({ inputs, warehouse, week }) {
     const result = await sql<{ received: number }>`
-      with records as (${applicationRecords(inputs.submissions)})
       select count(*)::int as received
-      from records
+      from ${inputs.records.ref}
       where not is_test
         and first_received_at >= ${week.startsAt}::timestamptz
         and first_received_at < ${week.endsAt}::timestamptz`.execute(warehouse);

@@ -1,5 +1,4 @@
-import { between, defineKpi, sql, table } from 'kpi-factory';
-import { applicationRecords } from './_records.ts';
+import { between, defineKpi, model, sql } from 'kpi-factory';
 
 /**
  * Of the week's applications (KPI 51's), the share invited to an interview, as known when the
@@ -13,13 +12,12 @@ export default defineKpi({
   unit: 'percent',
   details: 'Applications of the week with an Interview status in any delivery received so far / applications of the week',
   target: { direction: 'higher', green: 0.3, amber: 0.2 },
-  inputs: { submissions: table('stg_webhooks.form_submissions', { changeColumn: 'id' }) },
+  inputs: { records: model('applications.records', { window: { column: 'first_received_at', weeks: 1 } }) },
   checks: [between(0, 1)],
   async compute({ inputs, warehouse, week }) {
     const result = await sql<{ interviewed: number; received: number }>`
-      with records as (${applicationRecords(inputs.submissions)})
       select count(*) filter (where interviewed)::int as interviewed, count(*)::int as received
-      from records
+      from ${inputs.records.ref}
       where not is_test
         and first_received_at >= ${week.startsAt}::timestamptz
         and first_received_at < ${week.endsAt}::timestamptz`.execute(warehouse);

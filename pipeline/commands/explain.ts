@@ -1,8 +1,9 @@
 import { SelectorError } from '../../graph/errors.ts';
+import { tableId } from '../../graph/ids.ts';
 import { IsoWeek } from '../../graph/iso-week.ts';
 import { checkContext, runChecks } from '../engine/checks.ts';
 import type { CheckOutcome } from '../engine/checks.ts';
-import { inputWeeks } from '../engine/freshness.ts';
+import { inputWeeks, tableInputKey } from '../engine/freshness.ts';
 import { StoredValues } from '../engine/stored-values.ts';
 import { publishedCells, valueHistory } from '../engine/value-history.ts';
 import type { ValueVersion } from '../engine/value-history.ts';
@@ -53,14 +54,14 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
     const inputs = await Promise.all(
       Object.entries(declaration.inputs).map(async ([name, input]) => {
         switch (input.kind) {
-          case 'table': {
-            const narrowed = input.columns || input.window;
-            const key = narrowed ? `table:${input.table}[${name}]` : `table:${input.table}`;
+          case 'table':
+          case 'model': {
             const scope = [
               input.columns ? `columns ${input.columns.join(', ')}` : '',
               input.window ? `rows whose ${input.window.column} is in the ${input.window.weeks} weeks to ${week.id}` : '',
             ].filter(Boolean);
-            return { name, reads: `table:${input.table}${scope.length > 0 ? ` (${scope.join('; ')})` : ''}`, fingerprint: fingerprints[key] ?? null };
+            const source = input.kind === 'table' ? tableId(input.table) : input.model;
+            return { name, reads: `${source}${scope.length > 0 ? ` (${scope.join('; ')})` : ''}`, fingerprint: fingerprints[tableInputKey(name, input)] ?? null };
           }
           case 'sheet':
             return { name, reads: `sheet:${input.source}`, fingerprint: fingerprints[`sheet:${input.source}`] ?? null };

@@ -19,7 +19,7 @@ export interface ListedNode {
   readonly kind: ResourceType;
   readonly domain: string | null;
   readonly number: number | null;
-  /** A KPI's name, a publish's scorecard name, a table's `schema.table`, a sheet source's name. */
+  /** A KPI's or a model's name, a publish's scorecard name, a table's `schema.table`, a sheet source's name. */
   readonly name: string;
   readonly unit: Unit | null;
   /** The node's file, relative to the working directory; null for tables and sheets. */
@@ -49,9 +49,16 @@ export async function lsCommand(flags: NodeSelectionFlags & { resourceType: Reso
         nodes.map((node): ListedNode => ({
           id: node.id,
           kind: node.kind,
-          domain: node.kind === 'kpi' || node.kind === 'publish' ? node.declaration.domain : null,
+          domain: node.kind === 'kpi' || node.kind === 'publish' || node.kind === 'model' ? node.declaration.domain : null,
           number: node.kind === 'kpi' ? node.declaration.number : null,
-          name: node.kind === 'kpi' ? node.declaration.name : node.kind === 'publish' ? node.declaration.scorecard : node.kind === 'table' ? node.table : node.source,
+          name:
+            node.kind === 'kpi' || node.kind === 'model'
+              ? node.declaration.name
+              : node.kind === 'publish'
+                ? node.declaration.scorecard
+                : node.kind === 'table'
+                  ? node.table
+                  : node.source,
           unit: node.kind === 'kpi' ? node.declaration.unit : null,
           file: fileOf(node),
           inputs: project.graph.inNeighbors(node.id).sort(),

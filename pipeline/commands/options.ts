@@ -45,7 +45,7 @@ export function wholeNumber(min: number, max = Infinity) {
 export const parseConcurrency = wholeNumber(1, 64);
 
 /** What `ls --resource-type` lists: the kinds of node. */
-export const RESOURCE_TYPES = ['kpi', 'publish', 'table', 'sheet'] as const;
+export const RESOURCE_TYPES = ['kpi', 'model', 'publish', 'table', 'sheet'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 export const LS_OUTPUTS = ['text', 'json', 'path'] as const;
 export type LsOutput = (typeof LS_OUTPUTS)[number];

@@ -39,6 +39,14 @@ export interface ExecuteOptions<V> {
   /** Whether a value failed a blocking check: the task is `check failed`, its value settled, its descendants blocked. */
   checkFailed?(value: V): boolean;
   /**
+   * Why a task's value is withheld (computed from a source not fresh enough), if it is: the
+   * task is `blocked` with that reason, and so are its descendants, except those that run
+   * without it (see runsWithoutWithheld).
+   */
+  withheld?(value: V): string | undefined;
+  /** Whether a task runs although a value it reads is withheld (a publish: the cell keeps what it had). */
+  runsWithoutWithheld?(task: Task): boolean;
+  /**
    * Persists a finished task (its value and ledger entry) before its dependents start; if it
    * throws, the task counts as failed.
    */
@@ -104,15 +112,26 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
   };
 
   // Walks the descendants with its own stack: a chain of thousands of tasks would overflow the call stack.
-  const block = (id: string, failed: string) => {
+  // A withheld value blocks them too, but one that runs without it only stops waiting for it.
+  const block = (id: string, failed: string, withheld = false) => {
     const reached = [id];
     for (let current = reached.pop(); current !== undefined; current = reached.pop()) {
       for (const next of tasks.outNeighbors(current)) {
         if (results.has(next)) continue;
-        results.set(next, { task: tasks.getNodeAttributes(next), status: 'blocked', blockedBy: failed });
+        const task = tasks.getNodeAttributes(next);
+        if (withheld && options.runsWithoutWithheld?.(task)) {
+          stopWaiting(next);
+          continue;
+        }
+        results.set(next, { task, status: 'blocked', blockedBy: failed });
         reached.push(next);
       }
     }
+  };
+  const stopWaiting = (next: string) => {
+    const remaining = waitingOn.get(next)! - 1;
+    waitingOn.set(next, remaining);
+    if (remaining === 0) schedule(next);
   };
 
   const runTask = async (task: Task): Promise<TaskResult<V>> => {
@@ -125,6 +144,8 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
       signal.throwIfAborted();
       options.started?.(task);
       const value = await options.run(task, signal);
+      const withheld = options.withheld?.(value);
+      if (withheld !== undefined) return settle({ task, status: 'blocked', blockedBy: withheld, value, ...timing() });
       return settle({ task, status: options.checkFailed?.(value) ? 'check failed' : 'succeeded', value, ...timing() });
     } catch (error) {
       return settle({ task, status: 'failed', error: coerceError(error), ...timing() });
@@ -146,15 +167,10 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
     const result = await runTask(tasks.getNodeAttributes(id));
     results.set(id, result);
     if (result.status === 'failed' || result.status === 'check failed') block(id, id);
-    else if (result.status === 'blocked') block(id, result.blockedBy ?? id);
-    else {
-      // No array per finished task: on a graph of no-op tasks that allocation is the scheduler's cost.
-      tasks.forEachOutNeighbor(id, (next) => {
-        const remaining = waitingOn.get(next)! - 1;
-        waitingOn.set(next, remaining);
-        if (remaining === 0) schedule(next);
-      });
-    }
+    // A withheld task keeps its value; one an interrupt kept from starting has none.
+    else if (result.status === 'blocked') block(id, result.blockedBy ?? id, result.value !== undefined);
+    // No array per finished task: on a graph of no-op tasks that allocation is the scheduler's cost.
+    else tasks.forEachOutNeighbor(id, stopWaiting);
     startLast();
     if (--outstanding === 0) finish();
   };

@@ -41,6 +41,10 @@ function stableJson(value: unknown): string {
 /** The data of a declaration (functions are covered by the code hash). */
 export function declarationHash(declaration: Declaration): string {
   if (declaration.kind === 'publish') return hashOf({ kind: declaration.kind, domain: declaration.domain, scorecard: declaration.scorecard });
+  if (declaration.kind === 'model') {
+    const { domain, name, details, inputs, timeColumn } = declaration;
+    return hashOf({ kind: declaration.kind, domain, name, details: details ?? '', inputs, timeColumn: timeColumn ?? null });
+  }
   return hashOf({
     kind: declaration.kind,
     domain: declaration.domain,
@@ -190,6 +194,8 @@ export interface Staleness {
   readonly forced?: string;
   /** The node's value is no longer in the store (a KPI row was deleted). */
   readonly valueMissing?: boolean;
+  /** A model's table is no longer in the warehouse. */
+  readonly tableMissing?: boolean;
   /** Upstream tasks that will rerun first (known only when planning). */
   readonly staleUpstream?: readonly string[];
 }
@@ -205,6 +211,7 @@ export function staleReasons(current: Fingerprint, history: History | undefined,
   const reasons: string[] = [];
   if (history?.lastStatus === 'check failed') reasons.push('last run check failed');
   if (staleness.valueMissing) reasons.push('value missing from the store');
+  if (staleness.tableMissing) reasons.push('its table is missing from the warehouse');
   for (const upstream of staleness.staleUpstream ?? []) reasons.push(`upstream ${upstream} is stale`);
   if (success.fingerprint !== fingerprintHash(current)) {
     const previous = success.parts;

@@ -1,7 +1,7 @@
 import type { PipelineGraph } from '../../graph/build.ts';
 import { readsPreviousWeek } from '../../graph/declare.ts';
-import type { KpiInput, TableInput, WeekValue } from '../../graph/declare.ts';
-import { kpiNumberLabel } from '../../graph/ids.ts';
+import type { KpiInput, ModelInput, TableInput, WeekValue } from '../../graph/declare.ts';
+import { kpiNumberLabel, modelTable, tableId } from '../../graph/ids.ts';
 import type { IsoWeek } from '../../graph/iso-week.ts';
 import { taskLevels } from '../../graph/plan.ts';
 import type { Task, TaskGraph } from '../../graph/plan.ts';
@@ -30,16 +30,26 @@ export interface FreshnessOptions {
   readonly destinationOf: (domain: string, destination: string) => string;
   /** The configured time zone: a table window's weeks are cut in it. */
   readonly timeZone: string;
+  /** A warning this run gave a KPI-week's value (see WeekColumnSources): part of what a publish writes. */
+  readonly warningOf?: (nodeId: string, week: string) => string | undefined;
 }
 
 export interface Assessment {
   readonly fingerprint: Fingerprint;
   /** Empty when the task is fresh. */
   readonly reasons: readonly string[];
+  /** Why the user made it run regardless (`forced`, `retry`), if they did. */
+  readonly forced?: string;
 }
 
 /** The fingerprint part of the KPI's own value of the week before, for checks that compare with it. */
 const PREVIOUS_WEEK = 'previous week (checks)';
+
+/** A table or model input's part of a fingerprint: two narrowed inputs on one table are told apart by their names. */
+export function tableInputKey(name: string, input: TableInput | ModelInput): string {
+  const source = input.kind === 'table' ? tableId(input.table) : `model:${input.model}`;
+  return input.columns || input.window ? `${source}[${name}]` : source;
+}
 
 /** The weeks a lookback input reads for `week`, oldest first. */
 export function inputWeeks(input: KpiInput, week: IsoWeek): IsoWeek[] {
@@ -62,13 +72,15 @@ export class Freshness {
     const fingerprint = await this.fingerprint(task, new Set(staleUpstream.map((id) => id.split('@')[0]!)));
     const { node, week } = task;
     const valueMissing = node.kind === 'kpi' && week !== undefined && !this.options.isStored(node.id, week);
+    const tableMissing = node.kind === 'model' && !(await this.options.sources.exists(modelTable(node.id)));
     const forced = this.options.isForced(task);
     const reasons = staleReasons(fingerprint, this.options.history.get(task.id), {
       ...(forced ? { forced } : {}),
       valueMissing,
+      tableMissing,
       staleUpstream,
     });
-    return { fingerprint, reasons };
+    return { fingerprint, reasons, ...(forced ? { forced } : {}) };
   }
 
   /** Upstream values a KPI input reads, as the store holds them now. */
@@ -85,19 +97,29 @@ export class Freshness {
    */
   private async fingerprint(task: Task, unknownUpstream: ReadonlySet<string>): Promise<Fingerprint> {
     const { node, week } = task;
-    if (node.kind !== 'kpi' && node.kind !== 'publish') throw new Error(`${task.id} is a source: sources are read, not assessed`);
+    if (node.kind === 'table' || node.kind === 'sheet') throw new Error(`${task.id} is a source: sources are read, not assessed`);
     const previous = this.options.history.get(task.id)?.lastSuccess?.parts?.inputs ?? {};
     const inputs: Record<string, string> = {};
     const known = (key: string, upstream: string, value: () => Promise<string>) =>
       unknownUpstream.has(upstream) ? (previous[key] ?? 'unknown') : value();
 
-    if (node.kind === 'kpi') {
+    if (node.kind === 'model') {
+      // Built whole from its inputs' content, whatever the week.
+      for (const [name, input] of Object.entries(node.declaration.inputs)) {
+        const key = tableInputKey(name, { ...input, columns: undefined, window: undefined });
+        if (input.kind === 'table') inputs[key] = await this.options.sources.table(input.table, this.scopeOf(input, undefined));
+        else inputs[key] = await known(key, input.model, () => this.options.sources.table(modelTable(input.model)));
+      }
+    } else if (node.kind === 'kpi') {
       for (const [name, input] of Object.entries(node.declaration.inputs)) {
         switch (input.kind) {
-          case 'table': {
-            // Two narrowed inputs on one table are told apart by their names.
-            const key = input.columns || input.window ? `table:${input.table}[${name}]` : `table:${input.table}`;
-            inputs[key] = await this.options.sources.table(input.table, this.scopeOf(input, week!));
+          case 'table':
+            inputs[tableInputKey(name, input)] = await this.options.sources.table(input.table, this.scopeOf(input, week!));
+            break;
+          case 'model': {
+            // A model is read as the table it was built into: a rebuild with the same rows changes nothing downstream.
+            const key = tableInputKey(name, input);
+            inputs[key] = await known(key, input.model, () => this.options.sources.table(modelTable(input.model), this.scopeOf(input, week!)));
             break;
           }
           case 'sheet':
@@ -139,11 +161,11 @@ export class Freshness {
   }
 
   /** The part of a table an input's fingerprint covers for `week`. */
-  private scopeOf(input: TableInput, week: IsoWeek): TableScope {
-    const node = this.options.graph.getNodeAttributes(`table:${input.table}`);
-    const changeColumn = node.kind === 'table' ? node.changeColumn : undefined;
+  private scopeOf(input: TableInput | ModelInput, week: IsoWeek | undefined): TableScope {
+    const node = input.kind === 'table' ? this.options.graph.getNodeAttributes(tableId(input.table)) : undefined;
+    const changeColumn = node?.kind === 'table' ? node.changeColumn : undefined;
     if (changeColumn !== undefined) return { changeColumn };
-    const window = input.window && {
+    const window = input.window && week && {
       column: input.window.column,
       from: weekContext(week.add(1 - input.window.weeks), this.options.timeZone).startsAt,
       to: weekContext(week, this.options.timeZone).endsAt,

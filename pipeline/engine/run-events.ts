@@ -137,6 +137,8 @@ export function tally(results: Iterable<TaskResult<TaskValue>>): Pick<RunFinishe
   for (const result of results) {
     counts[statusOf(result) as TaskOutcome]++;
     if (result.status === 'failed' || result.status === 'check failed') failed.push({ task: result.task.id, error: failureOf(result).split('\n')[0]! });
+    // Withheld (a source not fresh enough): blocked with its reason, which an alert must say.
+    else if (result.status === 'blocked' && result.value !== undefined) failed.push({ task: result.task.id, error: `blocked by ${result.blockedBy}` });
     if (result.value?.kind === 'publish' && result.value.report) published.push(`${result.value.report.location} [${result.value.report.tab}]`);
   }
   return { counts, failed, published };

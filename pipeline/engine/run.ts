@@ -34,6 +34,7 @@ import type { Project } from '../project/project.ts';
 import { selectFrom } from '../project/selection.ts';
 import { withTimeout, withWarehouseRetry } from './retry.ts';
 import { Sources } from './sources.ts';
+import { checkRules, freshnessRules } from '../source-freshness/source-freshness.ts';
 import { StoredValues } from './stored-values.ts';
 import { TaskRunner } from './task-runner.ts';
 import type { TaskValue } from './task-runner.ts';
@@ -113,6 +114,8 @@ export interface Session {
   readonly step: WarehouseStep;
   readonly values: StoredValues;
   readonly restatements: LatestRestatements;
+  /** Warnings given to the values the run computes, by task id (see TaskRunnerOptions.warnings). */
+  readonly warnings: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -177,8 +180,12 @@ async function openSession(
       ...(only ? { only } : {}),
       destinationsOf: (domain) => connectors.destinationsOf(domain),
     });
-    const sources = new Sources(options.config, warehouse, connectors.sheets, { remember: !toRead });
+    const rules = freshnessRules(options.config);
+    const tablesRead = tasks.mapNodes((_id, task) => (task.node.kind === 'table' ? task.node.table : undefined)).filter((table) => table !== undefined);
+    await step('checking the sources\' freshness rules', () => checkRules(warehouse.db, rules, tablesRead));
+    const sources = new Sources(options.config, warehouse, connectors.sheets, { remember: !toRead, freshness: rules });
     const restatements = await step('reading restatements', () => fromLedger(() => LatestRestatements.load(warehouse.db, weeksOf(tasks)), LatestRestatements.none()));
+    const warnings = new Map<string, string>();
     const freshness = new Freshness({
       graph: project.graph,
       code: project.code,
@@ -190,8 +197,9 @@ async function openSession(
       isForced: (task: Task) => (forced.has(task.node.id) ? (retry ? 'retry' : 'forced') : undefined),
       destinationOf: (domain, destination) => connectors.destinationOf(domain, destination),
       timeZone: options.config.timeZone,
+      warningOf: (nodeId, week) => warnings.get(`${nodeId}@${week}`),
     });
-    return { project, warehouse, tasks, sources, freshness, connectors, step, values, restatements, close: () => warehouse.close() };
+    return { project, warehouse, tasks, sources, freshness, connectors, step, values, restatements, warnings, close: () => warehouse.close() };
   } catch (error) {
     await warehouse.close();
     throw error;
@@ -292,6 +300,8 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
     restatements: session.restatements,
     sinkFor: (domain, destination) => session.connectors.sinkFor(domain, destination),
     log,
+    warnings: session.warnings,
+    warningOf: (nodeId, week) => session.warnings.get(`${nodeId}@${week}`),
   });
   try {
     const printDate = localTimestamp(currentInstant(), options.config.timeZone);
@@ -349,6 +359,9 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       started: (task) => emit({ event: 'task started', runId, task: task.id, node: task.node.id, week: task.week?.id ?? null, at: now() }),
       run: (task, signal) => runner.run(task, signal),
       checkFailed: (value) => value.kind === 'kpi' && blockingFailure(value.checks),
+      withheld: (value) => (value.kind === 'kpi' ? value.withheld : undefined),
+      // A publish of a week with a withheld KPI writes the others: that KPI's cell keeps what it had.
+      runsWithoutWithheld: (task) => task.node.kind === 'publish',
       settle: async (result) => {
         await ledger.settle(result);
         tell(result);
@@ -450,6 +463,7 @@ function runRecorder(context: RecorderContext) {
       if (value.kind === 'publish') {
         return record(result, () => writeAtOnce(db, [nodeRunWrite(db, ran), ...publishedWrites(db, runId, value.published ?? [])]));
       }
+      if (value.kind === 'model') return recordNodeRunOf(result, ran);
       if (task.node.kind !== 'kpi' || !task.week) return recordNodeRunOf(result, { ...ran, value: value.value });
       const { declaration } = task.node;
       const week = task.week;

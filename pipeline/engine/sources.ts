@@ -9,6 +9,9 @@ import type { Warehouse } from '../connectors/warehouse/warehouse.ts';
 import { SourceError } from '../errors.ts';
 import { hashOf, tableFingerprint } from './fingerprint.ts';
 import type { TableScope } from './fingerprint.ts';
+import { readLoad } from '../source-freshness/source-freshness.ts';
+import type { FreshnessRule, SourceLoad } from '../source-freshness/source-freshness.ts';
+import { Temporal } from 'temporal-polyfill';
 
 export interface LoadedSheet {
   readonly rows: readonly SheetRow[];
@@ -34,14 +37,23 @@ export class Sources {
   private readonly checked = new Map<string, Promise<void>>();
   private readonly sheetFingerprints = new Map<string, Promise<SheetFingerprint>>();
   private remembered: Promise<Record<string, RememberedSheet>> | undefined;
+  private readonly loads = new Map<string, Promise<SourceLoad>>();
+  /** A load's age is measured from here. */
+  private readonly startedAt = Temporal.Now.instant();
 
   constructor(
     private readonly config: Config,
     private readonly warehouse: Warehouse,
     private readonly reader: SheetReader,
-    /** Whether a sheet's fingerprint is remembered in the state folder for the next command (not by readers: they write nothing). */
-    private readonly options: { readonly remember: boolean } = { remember: true },
+    private readonly options: SourcesOptions = { remember: true },
   ) {}
+
+  /** How fresh a table's extract is, against its freshness rule (undefined without one): asked once per run, at its start. */
+  load(table: string): Promise<SourceLoad> | undefined {
+    const rule = this.options.freshness?.get(table);
+    if (rule === undefined) return undefined;
+    return cached(this.loads, table, () => readLoad(this.warehouse.db, table, rule, this.startedAt));
+  }
 
   sheet(source: string): Promise<LoadedSheet> {
     return cached(this.sheets, source, async () => {
@@ -103,6 +115,11 @@ export class Sources {
     });
   }
 
+  /** Whether a table exists now (a model's, before it is built), asked each time. */
+  async exists(table: string): Promise<boolean> {
+    return (await describeTable(this.warehouse.db, table)) !== undefined;
+  }
+
   /**
    * That the table, and its change column when one is declared, exist: once per run. Asked of
    * the catalog directly: information_schema's views cost an embedded warehouse far more.
@@ -116,6 +133,13 @@ export class Sources {
       }
     });
   }
+}
+
+export interface SourcesOptions {
+  /** Whether a sheet's fingerprint is remembered in the state folder for the next command (not by readers: they write nothing). */
+  readonly remember: boolean;
+  /** Tables whose extract must be fresh enough, with their rules. */
+  readonly freshness?: ReadonlyMap<string, FreshnessRule>;
 }
 
 /** A sheet source's fingerprint as an earlier read left it: `key` covers the file's bytes and the source's configuration. */

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { PipelineGraph, PipelineNode } from '../../graph/build.ts';
 import type { ComputeContext, InputDeclaration, KpiDeclaration, SheetHandle, TableHandle, WeekValue } from '../../graph/declare.ts';
+import { modelTable } from '../../graph/ids.ts';
 import { IsoWeek } from '../../graph/iso-week.ts';
 import type { Task } from '../../graph/plan.ts';
 import type { Config } from '../config.ts';
@@ -19,6 +19,10 @@ import type { Fingerprint } from './fingerprint.ts';
 import type { LatestRestatements, PublishedCell } from './value-history.ts';
 import type { Freshness } from './freshness.ts';
 import type { Logger } from '../log.ts';
+import { describeBuild, materializeModel, tableHandle } from '../models/materialize.ts';
+import { holdFor, tablesReadBy } from '../source-freshness/source-freshness.ts';
+import type { SourceHold } from '../source-freshness/source-freshness.ts';
+import type { ModelBuild } from '../models/materialize.ts';
 import { domainKpis } from '../project/project.ts';
 import type { Sources } from './sources.ts';
 import type { StoredValues } from './stored-values.ts';
@@ -30,8 +34,10 @@ export type TaskValue =
       readonly value: number | null;
       /** Why there is no value, when the KPI was not computed (an incomplete window). */
       readonly note?: string;
-      /** How its checks went, when it was computed. */
+      /** How its checks went, when it was computed (a source not fresh enough counts as a failed `warn` check). */
       readonly checks?: readonly CheckOutcome[];
+      /** Why it was not computed although stale: a table it reads is not fresh enough (see source-freshness). */
+      readonly withheld?: string;
       readonly fresh: boolean;
       readonly fingerprint: Fingerprint;
       readonly reasons: readonly string[];
@@ -41,6 +47,14 @@ export type TaskValue =
       readonly report?: PublishReport;
       /** What the publish wrote, for the ledger (see value-history.ts). */
       readonly published?: readonly PublishedCell[];
+      readonly fresh: boolean;
+      readonly fingerprint: Fingerprint;
+      readonly reasons: readonly string[];
+    }
+  | {
+      readonly kind: 'model';
+      /** What the build did, when the model was built. */
+      readonly build?: ModelBuild;
       readonly fresh: boolean;
       readonly fingerprint: Fingerprint;
       readonly reasons: readonly string[];
@@ -57,6 +71,9 @@ export interface TaskRunnerOptions {
   readonly restatements: LatestRestatements;
   readonly sinkFor: (domain: string, destination: string) => ScorecardSink;
   readonly log: Logger;
+  /** Warnings given to the values this run computes, by task id (`success.kpi32@2026-W47`): noted on their cells when published. */
+  readonly warnings: Map<string, string>;
+  readonly warningOf: (nodeId: string, week: string) => string | undefined;
 }
 
 /**
@@ -120,8 +137,26 @@ export class TaskRunner {
           return { kind: 'kpi', value: stored?.value ?? null, fresh: true, fingerprint, reasons };
         }
         log.debug({ reasons }, 'stale');
+        // A week is not computed from an extract that has not landed it: the task is withheld, and what reads it with it.
+        const holds = await this.sourceHolds(node.id, weekOf(task));
+        const error = holds.find((hold) => hold.level === 'error');
+        if (error) return { kind: 'kpi', value: null, fresh: false, fingerprint, reasons, withheld: error.message };
         const { value, note, checks } = await this.computeKpi(node.declaration, weekOf(task), signal, log);
-        return { kind: 'kpi', value, fresh: false, fingerprint, reasons: note ? [...reasons, note] : reasons, ...(note ? { note } : {}), ...(checks ? { checks } : {}) };
+        const warnings = holds.map((hold): CheckOutcome => ({ check: 'source freshness', severity: 'warn', passed: false, reason: hold.message }));
+        if (warnings.length > 0) {
+          log.warn({ checks: warnings }, describeFailures(warnings));
+          this.options.warnings.set(task.id, holds.map((hold) => hold.message).join('; '));
+        }
+        const outcomes = [...(checks ?? []), ...warnings];
+        const why = [...reasons, ...(note ? [note] : []), ...holds.map((hold) => `warning: ${hold.message}`)];
+        return { kind: 'kpi', value, fresh: false, fingerprint, reasons: why, ...(note ? { note } : {}), ...(outcomes.length > 0 ? { checks: outcomes } : {}) };
+      }
+      case 'model': {
+        const { fingerprint, reasons, forced } = await this.options.freshness.assess(task);
+        if (reasons.length === 0) return { kind: 'model', fresh: true, fingerprint, reasons };
+        const build = await materializeModel(this.options.warehouse.db, node.id, node.declaration, { whole: forced !== undefined, timeZone: this.options.config.timeZone });
+        log.info({ rows: build.rows, replaced: build.replaced }, `model ${node.id} built: ${describeBuild(build)}`);
+        return { kind: 'model', fresh: false, fingerprint, reasons, build };
       }
       case 'publish': {
         const { fingerprint, reasons } = await this.options.freshness.assess(task);
@@ -197,7 +232,9 @@ export class TaskRunner {
     const db = this.options.warehouse.db;
     switch (input.kind) {
       case 'table':
-        return { name: input.table, ref: sql.table(input.table), selectFrom: () => db.selectFrom(input.table) };
+        return tableHandle(db, input.table);
+      case 'model':
+        return tableHandle(db, modelTable(input.model));
       case 'sheet':
         return this.registerSheet(input.source, log);
       case 'kpi':
@@ -223,6 +260,17 @@ export class TaskRunner {
     }
     log.info({ location: report.location, tab: report.tab, column: report.weekColumn }, `published ${domain} ${week.id}`);
     return { report, published };
+  }
+
+  /** What the freshness of the tables a KPI reads (directly or through models) means for computing `week`. */
+  private async sourceHolds(nodeId: string, week: IsoWeek): Promise<SourceHold[]> {
+    const holds: SourceHold[] = [];
+    for (const table of tablesReadBy(this.options.graph, nodeId)) {
+      const load = await this.options.sources.load(table);
+      const hold = load && holdFor(load, week, this.options.config.timeZone);
+      if (hold) holds.push(hold);
+    }
+    return holds;
   }
 
   /** DuckDB is loaded at the first sheet or KPI that uses it: a run that computes nothing never loads it. */

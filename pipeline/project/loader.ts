@@ -52,7 +52,7 @@ export async function loadDeclarations(dir: string, root: string = process.cwd()
     const namespace = namespaces.get(path);
     if (namespace === undefined) continue;
     if (!isDeclaration(namespace.default)) {
-      problems.push({ file, message: 'exports no declaration; add `export default defineKpi({...})` or `export default definePublish({...})`' });
+      problems.push({ file, message: 'exports no declaration; add `export default defineKpi({...})`, `defineModel({...})` or `definePublish({...})`' });
       continue;
     }
     loaded.push({ file, folder: entry.split(sep)[0]!, declaration: namespace.default });
@@ -95,5 +95,5 @@ async function importNamespaces(modules: ReadonlyMap<string, CompiledNode>, root
 }
 
 function isDeclaration(value: unknown): value is Declaration {
-  return typeof value === 'object' && value !== null && 'kind' in value && (value.kind === 'kpi' || value.kind === 'publish');
+  return typeof value === 'object' && value !== null && 'kind' in value && (value.kind === 'kpi' || value.kind === 'publish' || value.kind === 'model');
 }

@@ -4,6 +4,7 @@ import type { TaskGraph } from '../../graph/plan.ts';
 import { failedChecks } from '../engine/checks.ts';
 import type { TaskResult } from '../engine/executor.ts';
 import type { TaskValue } from '../engine/task-runner.ts';
+import { describeBuild } from '../models/materialize.ts';
 import { formatValue } from '../units.ts';
 import { counted } from '../words.ts';
 
@@ -46,12 +47,13 @@ export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<Tas
 
 /** What the run amounted to, in words that match the table: what failed or was blocked, what was computed, published or fresh. */
 function closingLine(results: readonly TaskResult<TaskValue>[]): string {
-  const count = (kind: 'kpi' | 'publish', fresh: boolean) => results.filter((result) => result.value?.kind === kind && result.value.fresh === fresh).length;
-  const [computed, freshKpis, published] = [count('kpi', false), count('kpi', true), count('publish', false)];
+  const count = (kind: 'kpi' | 'publish' | 'model', fresh: boolean) => results.filter((result) => result.value?.kind === kind && result.value.fresh === fresh).length;
+  const [computed, freshKpis, published, built] = [count('kpi', false), count('kpi', true), count('publish', false), count('model', false)];
   const failed = results.filter((result) => result.status === 'failed').length;
   const checkFailed = results.filter((result) => result.status === 'check failed').length;
   const blocked = results.filter((result) => result.status === 'blocked').length;
   const done = [
+    ...(built > 0 ? [`${counted(built, 'model')} built`] : []),
     `${counted(computed, 'KPI value')} computed`,
     ...(freshKpis > 0 ? [`${freshKpis} fresh`] : []),
     `${counted(published, 'scorecard')} published`,
@@ -65,7 +67,7 @@ function closingLine(results: readonly TaskResult<TaskValue>[]): string {
     const listed = problems.length === 1 ? problems[0] : `${problems.slice(0, -1).join(', ')} and ${problems.at(-1)}`;
     return `Not everything ran: ${listed}; ${done}.`;
   }
-  if (computed === 0 && published === 0 && results.some((result) => statusOf(result) === 'fresh')) {
+  if (computed === 0 && published === 0 && built === 0 && results.some((result) => statusOf(result) === 'fresh')) {
     return 'Everything selected was fresh: nothing computed or published (use --force to rerun).';
   }
   return `${done}.`;
@@ -93,6 +95,8 @@ export function describeValue(result: TaskResult<TaskValue>): string {
     }
     case 'publish':
       return value.report ? `${displayPath(value.report.location)} [${value.report.tab}]` : '';
+    case 'model':
+      return value.build ? `built: ${describeBuild(value.build)}` : '';
     case 'source':
       return value.rows === undefined ? 'ok' : counted(value.rows, 'row');
   }

@@ -55,6 +55,8 @@ export interface WeekColumnKpi {
   readonly previous?: { readonly week: string; readonly value: number | null };
   /** When a published value of this cell changed later: the day, and what it was. Noted on the cell for good. */
   readonly restated?: { readonly on: string; readonly was: number | null };
+  /** A warning about the value the run computed (a source past its warnAfter), noted on the cell. */
+  readonly warning?: string;
 }
 
 /** What a sink reads of a tab before writing: row 1 and columns A and B (1-based: index 0 is column/row 1). */
@@ -208,11 +210,12 @@ function widthOf(texts: readonly (string | null)[], limit = Infinity): number {
   return Math.min(limit, Math.max(...texts.map((text) => (text ?? '').length))) + WIDTH_PADDING;
 }
 
-/** A value cell's note: its change from the week before, and its restatement when it has one. */
+/** A value cell's note: its change from the week before, its restatement and its warning when it has them. */
 function noteOf(kpi: WeekColumnKpi): { note?: string } {
   const lines = [
     ...(kpi.previous === undefined ? [] : [changeNote(kpi.value, kpi.previous.value, kpi.previous.week, kpi.unit)]),
     ...(kpi.restated === undefined ? [] : [`restated ${kpi.restated.on}, was ${formatValue(kpi.restated.was, kpi.unit)}`]),
+    ...(kpi.warning === undefined ? [] : [`⚠ ${kpi.warning}`]),
   ];
   return lines.length === 0 ? {} : { note: lines.join('\n') };
 }

@@ -11,6 +11,8 @@ import type { WeekColumn } from './layout.ts';
 export interface WeekColumnSources {
   readonly values: StoredValues;
   readonly restatements: LatestRestatements;
+  /** A warning the run gave a KPI-week's value (a source past its warnAfter), if any. */
+  readonly warningOf?: (nodeId: string, week: string) => string | undefined;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface WeekColumnSources {
  * target, the week before's value for the change, and its latest restatement when a published
  * value changed. KPIs in number order.
  */
-export function weekColumnOf(graph: PipelineGraph, domain: string, week: IsoWeek, { values, restatements }: WeekColumnSources): WeekColumn {
+export function weekColumnOf(graph: PipelineGraph, domain: string, week: IsoWeek, { values, restatements, warningOf }: WeekColumnSources): WeekColumn {
   const before = week.add(-1);
   const current = values.week(domain, week);
   const previous = values.week(domain, before);
@@ -28,6 +30,7 @@ export function weekColumnOf(graph: PipelineGraph, domain: string, week: IsoWeek
       const number = kpiNumberLabel(declaration.number);
       const value = current.get(number) ?? null;
       const restated = restatements.of(id, week.id);
+      const warning = warningOf?.(id, week.id);
       return {
         number,
         name: declaration.name,
@@ -36,6 +39,7 @@ export function weekColumnOf(graph: PipelineGraph, domain: string, week: IsoWeek
         ...(declaration.target ? { status: statusOf(value, declaration.target, week.year) } : {}),
         previous: { week: before.id, value: previous.get(number) ?? null },
         ...(restated ? { restated: { on: restated.restatedAt.slice(0, 10), was: restated.previous } } : {}),
+        ...(warning ? { warning } : {}),
       };
     }),
   };

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import { isValidTableName } from '../../../graph/ids.ts';
+import { isValidName, isValidTableName } from '../../../graph/ids.ts';
 import { RefusedError } from '../../errors.ts';
 
 const BATCH_ROWS = 500;
@@ -46,7 +46,7 @@ export async function loadFixtures(db: Kysely<any>, dir: string, options: { read
       const scratch = `kpi_seed_${index}`;
       await sql`create temporary table ${sql.id(scratch)} (like ${sql.table(table)} including defaults) on commit drop`.execute(trx);
       await insertRows(trx, scratch, rows);
-      if (held === rows.length && (await sameRows(trx, table, scratch))) {
+      if (held === rows.length && (await sameRows(trx, table, scratch, Object.keys(rows[0] ?? {})))) {
         seeded.push({ table, rows: rows.length, outcome: 'unchanged' });
       } else if (options.replace) {
         await sql`truncate ${sql.table(table)}`.execute(trx);
@@ -91,10 +91,16 @@ async function rowCount(db: Kysely<any>, table: string): Promise<number> {
 }
 
 /** The same rows, duplicates counted, compared as text so that any column type compares (json has no equality). */
-async function sameRows(db: Kysely<any>, table: string, scratch: string): Promise<boolean> {
+/**
+ * Whether a table holds exactly the scratch copy's rows, in the file's columns: a column the
+ * loader stamps itself (`_airbyte_extracted_at`, the time of loading) is not the demo's data.
+ */
+async function sameRows(db: Kysely<any>, table: string, scratch: string, columns: readonly string[]): Promise<boolean> {
+  for (const column of columns) if (!isValidName(column)) throw new Error(`${table}: column "${column}" must be lower case letters, digits and _`);
+  const row = (alias: string) => sql`row(${sql.join(columns.map((column) => sql.ref(`${alias}.${column}`)))})::text`;
   const result = await sql<{ differ: boolean }>`
-    select exists (select t::text from ${sql.table(table)} t except all select s::text from ${sql.id(scratch)} s)
-        or exists (select s::text from ${sql.id(scratch)} s except all select t::text from ${sql.table(table)} t) as differ`.execute(db);
+    select exists (select ${row('t')} from ${sql.table(table)} t except all select ${row('s')} from ${sql.id(scratch)} s)
+        or exists (select ${row('s')} from ${sql.id(scratch)} s except all select ${row('t')} from ${sql.table(table)} t) as differ`.execute(db);
   return result.rows[0]?.differ === false;
 }
 

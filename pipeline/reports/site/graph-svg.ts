@@ -6,7 +6,7 @@ import { Html, escapeHtml } from './html.ts';
 /** A node as the graph drawing shows it. */
 export interface DrawnNode {
   readonly id: string;
-  readonly kind: 'kpi' | 'publish' | 'table' | 'sheet';
+  readonly kind: 'kpi' | 'model' | 'publish' | 'table' | 'sheet';
   /** The second line: a KPI's name, a publish's scorecard. */
   readonly caption: string;
   /** Relative to the page that shows the drawing. */

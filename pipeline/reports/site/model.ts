@@ -11,6 +11,9 @@ import { statusOf } from '../../../graph/targets.ts';
 import type { Status, Target } from '../../../graph/targets.ts';
 import type { Config } from '../../config.ts';
 import { readStoredValues } from '../../connectors/warehouse/scorecards.ts';
+import { freshnessRules, readLoad } from '../../source-freshness/source-freshness.ts';
+import type { SourceLoad } from '../../source-freshness/source-freshness.ts';
+import { Temporal } from 'temporal-polyfill';
 import { currentInstant, localTimestamp } from '../../dates.ts';
 import { listRestatements } from '../../engine/value-history.ts';
 import type { Restatement } from '../../engine/value-history.ts';
@@ -46,6 +49,10 @@ export interface NodeModel {
   readonly runs: readonly NodeRunRow[];
   readonly upstream: readonly string[];
   readonly downstream: readonly string[];
+  /** A model's file and its source text. */
+  readonly file?: { readonly path: string; readonly source: string };
+  /** A table's latest load against its freshness rule, when it has one. */
+  readonly load?: SourceLoad;
 }
 
 /** One stored week of a KPI. */
@@ -123,10 +130,17 @@ export async function readSiteModel(config: Config, project: Project, warehouse:
     });
   }
   const nodes: NodeModel[] = [];
+  const rules = freshnessRules(config);
+  const now = Temporal.Now.instant();
   for (const node of nodesOf(graph).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    const file = node.kind === 'model' ? relative(config.paths.root, resolve(config.paths.root, node.file)) : undefined;
+    const rule = node.kind === 'table' ? rules.get(node.table) : undefined;
+    const load = node.kind === 'table' && rule ? await readLoad(db, node.table, rule, now) : undefined;
     nodes.push({
       id: node.id,
       node,
+      ...(file === undefined ? {} : { file: { path: file, source: await readFile(resolve(config.paths.root, file), 'utf8') } }),
+      ...(load ? { load } : {}),
       runs: hasLedger ? await nodeHistory(db, node.id, { limit: RECENT_RUNS }) : [],
       upstream: [...selectNodes(graph, [`+${node.id}`])].filter((id) => id !== node.id).sort(),
       downstream: [...selectNodes(graph, [`${node.id}+`])].filter((id) => id !== node.id).sort(),
@@ -145,13 +159,14 @@ export async function readSiteModel(config: Config, project: Project, warehouse:
 /** The node an input reads and how much of it. */
 function describeInput(input: InputDeclaration): { node: string; reads: string } {
   switch (input.kind) {
-    case 'table': {
+    case 'table':
+    case 'model': {
       const scope = [
         input.columns ? `columns ${input.columns.join(', ')}` : '',
         input.window ? `rows whose ${input.window.column} is in the ${input.window.weeks} weeks to the week computed` : '',
-        input.changeColumn ? `changes seen by ${input.changeColumn}` : '',
+        input.kind === 'table' && input.changeColumn ? `changes seen by ${input.changeColumn}` : '',
       ].filter(Boolean);
-      return { node: `table:${input.table}`, reads: scope.join('; ') || 'the whole table' };
+      return { node: input.kind === 'table' ? `table:${input.table}` : input.model, reads: scope.join('; ') || 'the whole table' };
     }
     case 'sheet':
       return { node: `sheet:${input.source}`, reads: 'the cleaned rows of the range' };

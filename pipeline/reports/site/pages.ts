@@ -1,5 +1,7 @@
 import type { Unit } from '../../../graph/declare.ts';
 import type { IsoWeek } from '../../../graph/iso-week.ts';
+import { modelTable } from '../../../graph/ids.ts';
+import { localMinute } from '../../source-freshness/source-freshness.ts';
 import { isImprovement, thresholdsFor } from '../../../graph/targets.ts';
 import type { Status, Target } from '../../../graph/targets.ts';
 import { LEGEND } from '../../connectors/scorecards/layout.ts';
@@ -31,6 +33,7 @@ export function renderPages(model: SiteModel): Page[] {
     ...model.domains.map((domain) => scorecardPage(model, domain)),
     ...[...model.kpis.values()].map((kpi) => kpiDetailPage(model, kpi)),
     ...model.nodes.filter((node) => node.node.kind === 'table' || node.node.kind === 'sheet').map((node) => sourceDetailPage(model, node)),
+    ...model.nodes.filter((node) => node.node.kind === 'model').map((node) => modelDetailPage(model, node)),
   ];
 }
 
@@ -145,13 +148,40 @@ function kpiDetailPage(model: SiteModel, kpi: KpiModel): Page {
 function sourceDetailPage(model: SiteModel, node: NodeModel): Page {
   const path = nodePage(node.node);
   const what = node.node.kind === 'table' ? 'A warehouse table' : 'A spreadsheet range named in the configuration';
+  const { load } = node;
   const body = html`
     <h1>${node.id}</h1>
     <p class="subtitle">${what}: read once per run by the KPIs below.</p>
+    <h2>Freshness</h2>
+    ${
+      load
+        ? html`<p class="freshness status-${load.status}">${load.status === 'pass' ? 'Fresh' : load.status === 'warn' ? 'Warning' : 'Too old: what reads it is not computed'}: latest <code>${load.loadedAt}</code> ${
+            load.lastLoaded === null ? 'never (no rows)' : html`${localMinute(load.lastLoaded, model.timeZone)}, ${Math.floor(load.ageHours!)} h before this site was written`
+          }; warn after ${load.warnAfterHours ?? '—'} h, error after ${load.errorAfterHours ?? '—'} h.</p>`
+        : html`<p class="muted">No freshness rule (the configuration's <code>sources</code> names none for it).</p>`
+    }
     <h2>Lineage</h2>
     ${lineage(model, path, node)}
     <h2>Recent reads</h2>
     ${runsTable(node.runs, 'never read yet', () => '')}`;
+  return { path, html: layout(model, path, node.id, body) };
+}
+
+function modelDetailPage(model: SiteModel, node: NodeModel): Page {
+  const path = nodePage(node.node);
+  if (node.node.kind !== 'model') throw new Error(`${node.id} is not a model`);
+  const { declaration } = node.node;
+  const kept = declaration.timeColumn
+    ? html`kept by ISO week of <code>${declaration.timeColumn}</code>: a rebuild replaces only the weeks whose rows changed`
+    : html`replaced whole when rebuilt`;
+  const body = html`
+    <h1>${node.id}</h1>
+    <p class="subtitle">A model: ${declaration.details ?? 'a shared transform'}. Built in the warehouse as <code>${modelTable(node.id)}</code> at most once per run, when its code or its inputs' content changed; ${kept}.</p>
+    <h2>Lineage</h2>
+    ${lineage(model, path, node)}
+    <h2>Recent builds</h2>
+    ${runsTable(node.runs, 'never built yet', () => '')}
+    ${node.file ? html`<h2 id="source">Source: <code>${node.file.path}</code></h2><pre class="source"><code>${node.file.source}</code></pre>` : ''}`;
   return { path, html: layout(model, path, node.id, body) };
 }
 

@@ -10,14 +10,17 @@ export const ASSETS = 'assets';
 export const domainPage = (domain: string) => `domain/${domain}.html`;
 export const kpiPage = (id: string) => `kpi/${id}.html`;
 export const sourcePage = (id: string) => `source/${id.replace(':', '-')}.html`;
+export const modelPage = (id: string) => `model/${id}.html`;
 
-/** A node's own page: a KPI's, its domain's scorecard for a publish, a source's. */
+/** A node's own page: a KPI's, its domain's scorecard for a publish, a model's, a source's. */
 export function nodePage(node: PipelineNode): string {
   switch (node.kind) {
     case 'kpi':
       return kpiPage(node.id);
     case 'publish':
       return domainPage(node.declaration.domain);
+    case 'model':
+      return modelPage(node.id);
     case 'table':
     case 'sheet':
       return sourcePage(node.id);

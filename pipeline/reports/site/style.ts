@@ -47,6 +47,7 @@ svg.graph marker path { fill: #9aa5b1; }
 svg.graph rect { fill: #fff; stroke: #7b8794; }
 svg.graph .kind-kpi rect { fill: #eef4fa; }
 svg.graph .kind-publish rect { fill: #e6e1f5; }
+svg.graph .kind-model rect { fill: #e8f3ec; }
 svg.graph .kind-table rect, svg.graph .kind-sheet rect { fill: #f4f1e8; }
 svg.graph .status-green rect { fill: var(--green); }
 svg.graph .status-amber rect { fill: var(--amber); }

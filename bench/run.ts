@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { makespan, planTime, schedulerOverhead } from './engine.ts';
 import { markdownTable } from './measure.ts';
 import type { Row } from './measure.ts';
-import { BIN, backfill, checksumCost, commandTimes, concurrencySpeedUp, embeddedWarehouse, postgresWarehouse, runProcess } from './processes.ts';
+import { BIN, backfill, checksumCost, commandTimes, concurrencySpeedUp, embeddedWarehouse, postgresWarehouse, runProcess, thousandKpiTimes } from './processes.ts';
 import type { BenchWarehouse } from './processes.ts';
 
 const quick = process.argv.includes('--quick');
@@ -31,7 +31,8 @@ step('makespan against the best possible schedule');
 for (const size of quick ? [200] : [200, 600]) rows.push(...(await makespan(size, quick ? 1 : 3)));
 step('plan time');
 rows.push(...(await planTime(1_000, { label: 'target for 10,000, scaled', ms: 30 }, turns)));
-if (!quick) rows.push(...(await planTime(10_000, { label: 'target', ms: 300 }, turns)));
+// The target is stated at 10,000: the quick run measures it too (one sample, under 2 s).
+rows.push(...(await planTime(10_000, { label: 'target', ms: 300 }, turns)));
 
 const warehouses: BenchWarehouse[] = [await embeddedWarehouse()];
 if (postgresUrl) warehouses.push(await postgresWarehouse(postgresUrl));
@@ -40,6 +41,12 @@ try {
   for (const warehouse of warehouses) {
     step(`whole-process times on ${warehouse.engine}`);
     rows.push(...(await commandTimes(warehouse, turns, { viaPnpm: !quick })));
+  }
+  // Embedded, the 1,000-KPI project's commands take seconds each: the quick run leaves them out.
+  if (quick) notes.push('1,000-KPI project: the quick run measures 2 of its 10 domains, on PostgreSQL only; `pnpm bench` runs all 10, on both warehouses.');
+  for (const warehouse of warehouses.filter((each) => !quick || each.engine === 'postgres')) {
+    step(`the 1,000-KPI project on ${warehouse.engine}`);
+    rows.push(...(await thousandKpiTimes(warehouse, quick ? 2 : 10, turns)));
   }
   const weeks = quick ? '2025-W01..2025-W08' : '2024-W01..2025-W52';
   for (const warehouse of warehouses) {

@@ -109,6 +109,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return logger;
 }
 
+/**
+ * A child that does not redact by key: for lines made only of the engine's own fields (a line
+ * per task: node, week, status, value), where redaction costs more than the rest of the line
+ * (a thousand fresh tasks: 60 ms). Their text is still scrubbed on every stream.
+ */
+export function unredacted(log: Logger): Logger {
+  return log.child({}, { redact: { paths: [], censor: '***' } });
+}
+
 /** How much of the run's log is gathered before it is written. */
 const FILE_BATCH_BYTES = 8 * 1024;
 

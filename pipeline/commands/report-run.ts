@@ -6,7 +6,7 @@ import type { RunEventListener, RunFinishedEvent } from '../engine/run-events.ts
 import { STOP_EXIT_CODES, gracefulStop } from '../engine/stop-requests.ts';
 import { EXIT } from '../exit-codes.ts';
 import { newRunId } from '../engine/ledger.ts';
-import { createLogger, flushLogFile } from '../log.ts';
+import { createLogger, flushLogFile, unredacted } from '../log.ts';
 import type { Logger } from '../log.ts';
 import { jsonView, linesView, quietView } from '../reports/progress.ts';
 import type { ProgressView } from '../reports/progress.ts';
@@ -49,7 +49,7 @@ export async function superviseRun(
   let logFailure: Error | undefined;
   const log = console.log(logFile, (error) => (logFailure = error));
   const runLog = log.child({ run: runId });
-  const taskLines = linesView(runLog);
+  const taskLines = linesView(unredacted(runLog));
   let finished: RunFinishedEvent | undefined;
   let outcome: RunOutcome;
   try {

@@ -29,14 +29,26 @@ export function fingerprintHash(fingerprint: Fingerprint): string {
   return hashOf(fingerprint);
 }
 
-/** JSON with object keys sorted, so equal values always hash the same. */
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => compareCodePoints(a, b)))
-      : item,
-  );
+/**
+ * JSON with object keys sorted, so equal values always hash the same: what JSON.stringify
+ * writes (toJSON, undefined and functions left out of objects and null in arrays), written
+ * directly, without a sorted copy of every object.
+ */
+export function stableJson(value: unknown): string {
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return stableJson((value as { toJSON(): unknown }).toJSON());
+  }
+  if (Array.isArray(value)) return `[${value.map((item) => (omitted(item) ? 'null' : stableJson(item))).join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record)
+    .filter((key) => !omitted(record[key]))
+    .sort(compareCodePoints);
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${stableJson(record[key])}`).join(',')}}`;
 }
+
+/** What JSON.stringify leaves out of an object (and writes as null in an array). */
+const omitted = (value: unknown) => value === undefined || typeof value === 'function' || typeof value === 'symbol';
 
 /** The data of a declaration (functions are covered by the code hash). */
 export function declarationHash(declaration: Declaration): string {

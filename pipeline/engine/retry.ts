@@ -140,16 +140,26 @@ export class TimeoutError extends Error {
  */
 export function withTimeout<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, parent?: AbortSignal, what?: string): Promise<T> {
   const started = performance.now();
-  const timeout = AbortSignal.timeout(ms);
-  const signal = parent ? AbortSignal.any([parent, timeout]) : timeout;
   const timedOut = () => new TimeoutError(`${what ? `${what} ` : ''}timed out after ${ms / 1000} s (tasks.timeoutSeconds)`);
+  if (parent?.aborted) return Promise.reject(parent.reason as Error);
+  // One controller and one timer, linked to the parent by hand: AbortSignal.timeout and
+  // AbortSignal.any cost more than a fresh task's whole assessment (1,000 tasks: 90 ms).
+  const controller = new AbortController();
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(timeout.aborted ? timedOut() : (signal.reason as Error));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    cancelledBy(signal, () => work(signal))
+    const abort = (reason: Error) => {
+      controller.abort(reason);
+      reject(reason);
+    };
+    const timer = setTimeout(() => abort(timedOut()), ms);
+    timer.unref();
+    const onParentAbort = () => abort(parent!.reason as Error);
+    parent?.addEventListener('abort', onParentAbort, { once: true });
+    cancelledBy(controller.signal, () => work(controller.signal))
       // PGlite's queries hold this thread, timers too: one that ran past the limit fails all the same.
       .then((value) => (performance.now() - started > ms ? reject(timedOut()) : resolve(value)), reject)
-      .finally(() => signal.removeEventListener('abort', onAbort));
+      .finally(() => {
+        clearTimeout(timer);
+        parent?.removeEventListener('abort', onParentAbort);
+      });
   });
 }

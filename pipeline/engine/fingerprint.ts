@@ -50,8 +50,20 @@ export function stableJson(value: unknown): string {
 /** What JSON.stringify leaves out of an object (and writes as null in an array). */
 const omitted = (value: unknown) => value === undefined || typeof value === 'function' || typeof value === 'symbol';
 
+/** Declarations are the same objects for a whole command: each is hashed once, not once per week. */
+const declarationHashes = new WeakMap<Declaration, string>();
+
 /** The data of a declaration (functions are covered by the code hash). */
 export function declarationHash(declaration: Declaration): string {
+  let hash = declarationHashes.get(declaration);
+  if (hash === undefined) {
+    hash = hashDeclaration(declaration);
+    declarationHashes.set(declaration, hash);
+  }
+  return hash;
+}
+
+function hashDeclaration(declaration: Declaration): string {
   if (declaration.kind === 'publish') return hashOf({ kind: declaration.kind, domain: declaration.domain, scorecard: declaration.scorecard });
   if (declaration.kind === 'model') {
     const { domain, name, details, inputs, timeColumn } = declaration;

@@ -91,7 +91,8 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
       display: show(value),
       computedBy,
       inputs,
-      checks: runChecks(declaration, value, await checkContext(stored, declaration, week)),
+      // A week never computed has no value to check: saying its checks passed would be false.
+      checks: computedBy ? runChecks(declaration, value, await checkContext(stored, declaration, week)) : [],
       published: (warehouse.hasLedger ? await publishedCells(warehouse.db, nodeId, week.id) : []).map((cell) => ({ ...cell, display: show(cell.value) })),
       versions: versions.length,
     };
@@ -106,7 +107,7 @@ function formatExplanation(explanation: Explanation): string {
     `value: ${explanation.display}`,
     computedBy
       ? `computed by run ${computedBy.runId} at ${computedBy.computedAt}, code ${computedBy.codeVersion ?? 'outside git'} (code hash ${computedBy.fingerprint?.code ?? '?'}), because: ${computedBy.reason ?? '?'}`
-      : 'never computed: run it with `run --select <node> --week <week>`',
+      : `never computed: run it with \`pipeline run --select ${explanation.node} --week ${explanation.week}\``,
     '',
     'inputs:',
     ...table(
@@ -118,7 +119,8 @@ function formatExplanation(explanation: Explanation): string {
     if (input.values) lines.push(`  ${input.name}: ${input.values.map((entry) => `${entry.week} ${entry.display}`).join(', ')}`);
   }
   lines.push('', 'checks:');
-  if (explanation.checks.length === 0) lines.push('  (none declared)');
+  if (!computedBy) lines.push('  (not run: the week was never computed)');
+  else if (explanation.checks.length === 0) lines.push('  (none declared)');
   for (const check of explanation.checks) {
     lines.push(`  ${check.check}${check.severity === 'warn' ? ' (warn)' : ''}: ${check.passed ? 'passed' : `FAILED, ${check.reason}`}`);
   }

@@ -98,7 +98,9 @@ export async function runAndReport(options: SupervisedOptions, flags: OutputFlag
     );
     view.close();
     if (outcome.retried && outcome.tasks.order === 0) {
-      process.stdout.write(`run ${outcome.retried.run_id} (${outcome.retried.status}) has nothing failed, blocked or abandoned to retry\n`);
+      const nothing = `run ${outcome.retried.run_id} (${outcome.retried.status}) has nothing failed, blocked or abandoned to retry`;
+      // --json writes nothing but JSON on stdout, whatever happened.
+      process.stdout.write(flags.json ? `${JSON.stringify({ event: 'nothing to retry', runId: outcome.retried.run_id, status: outcome.retried.status, message: nothing })}\n` : `${nothing}\n`);
     } else {
       const restated = outcome.restatements.map((restatement) => restatedLine(outcome.project, restatement));
       if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results, restated)}\n${whereToLook(options.config)}\n`);

@@ -200,6 +200,9 @@ describe('a KPI that throws', () => {
     const again = await runCli(['retry', '--nodes', nodes], environment.env);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /has nothing failed, blocked or abandoned to retry/);
+    const json = await runCli(['retry', '--nodes', nodes, '--json'], environment.env);
+    assert.equal(json.code, 0);
+    assert.deepEqual(Object.keys(JSON.parse(json.stdout)).sort(), ['event', 'message', 'runId', 'status'], 'nothing to retry, said as JSON');
   });
 
   test('status and history tell what ran, when and why', async () => {

@@ -92,6 +92,12 @@ describe('readers on a PostgreSQL warehouse no run has written to', { skip: engi
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
     }
     assert.deepEqual(await snapshot(url), before);
+
+    // A week never computed: no checks said to have passed, and a command to type.
+    const explain = await runCli(['explain', 'success.kpi06', '--week', WEEK, ...config], env);
+    assert.match(explain.stdout, /never computed: run it with `pipeline run --select success\.kpi06 --week 2026-W10`/);
+    assert.match(explain.stdout, /checks:\n {2}\(not run: the week was never computed\)/);
+    assert.doesNotMatch(explain.stdout, /passed/);
   });
 
   test('the same once `seed` has made the ledger: no scorecard table is created and no row added', async () => {

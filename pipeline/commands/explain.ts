@@ -1,16 +1,22 @@
 import { SelectorError } from '../../graph/errors.ts';
-import { tableId } from '../../graph/ids.ts';
+import type { PipelineNode } from '../../graph/build.ts';
+import { modelTable, tableId } from '../../graph/ids.ts';
 import { IsoWeek } from '../../graph/iso-week.ts';
 import { checkContext, runChecks } from '../engine/checks.ts';
 import type { CheckOutcome } from '../engine/checks.ts';
 import { inputWeeks, tableInputKey } from '../engine/freshness.ts';
+import { lastSucceeded } from '../engine/ledger.ts';
 import { StoredValues } from '../engine/stored-values.ts';
+import { modelBuilt } from '../models/materialize.ts';
 import { publishedCells, valueHistory } from '../engine/value-history.ts';
 import type { ValueVersion } from '../engine/value-history.ts';
 import { loadProject } from '../project/project.ts';
+import type { Project } from '../project/project.ts';
+import type { Config } from '../config.ts';
+import { sql } from 'kysely';
 import { displayPath, table } from '../reports/summary.ts';
 import { formatValue } from '../units.ts';
-import { readConfig } from './context.ts';
+import { readConfig, writeJson } from './context.ts';
 import { withWarehouse } from './read-warehouse.ts';
 import { nodesDirOf } from './options.ts';
 
@@ -39,7 +45,8 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
   const project = await loadProject(config, nodesDirOf(flags));
   if (!project.graph.hasNode(nodeId)) throw new SelectorError(`there is no node ${nodeId}`);
   const node = project.graph.getNodeAttributes(nodeId);
-  if (node.kind !== 'kpi') throw new SelectorError(`${nodeId} is not a KPI: explain tells how a KPI's value came about`);
+  if (node.kind === 'model') return explainModel(config, project, node, flags.json === true);
+  if (node.kind !== 'kpi') throw new SelectorError(`${nodeId} is not a KPI or a model: explain tells how a KPI's value came about, or a model's rows`);
   if (flags.week === undefined) throw new SelectorError('explain needs --week, e.g. --week 2026-W10');
   const week = IsoWeek.parse(flags.week);
   const { declaration } = node;
@@ -131,4 +138,50 @@ function formatExplanation(explanation: Explanation): string {
   }
   lines.push('', `${explanation.versions} ${explanation.versions === 1 ? 'value' : 'values'} so far: history ${explanation.node} --week ${explanation.week}`);
   return lines.join('\n');
+}
+
+/** `explain <model>`: where its rows are, the build that made them (when, why, from which inputs), and what reads them. */
+async function explainModel(config: Config, project: Project, node: Extract<PipelineNode, { kind: 'model' }>, json: boolean): Promise<void> {
+  const { declaration } = node;
+  const materialised = modelTable(node.id);
+  const found = await withWarehouse(
+    config,
+    async (warehouse) => {
+      const built = await modelBuilt(warehouse.db, node.id);
+      const rows = built ? (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(materialised)}`.execute(warehouse.db)).rows[0]!.n : null;
+      return { rows, build: warehouse.hasLedger ? await lastSucceeded(warehouse.db, node.id) : undefined };
+    },
+    () => ({ rows: null, build: undefined }),
+  );
+  const explanation = {
+    node: node.id,
+    kind: 'model',
+    file: node.file,
+    table: materialised,
+    timeColumn: declaration.timeColumn ?? null,
+    rows: found.rows,
+    builtBy: found.build ? { runId: found.build.run_id, builtAt: found.build.finished_at, reason: found.build.reason, code: found.build.fingerprint?.code ?? null } : null,
+    inputs: Object.entries(declaration.inputs).map(([name, input]) => {
+      const reads = input.kind === 'table' ? tableId(input.table) : input.model;
+      const key = tableInputKey(name, { ...input, columns: undefined, window: undefined });
+      return { name, reads, fingerprint: found.build?.fingerprint?.inputs[key] ?? null };
+    }),
+    readBy: project.graph.outNeighbors(node.id).sort(),
+  };
+  if (json) return writeJson(explanation);
+  const { builtBy } = explanation;
+  process.stdout.write(
+    `${[
+      `${node.id}: a model (${node.file}), ${declaration.details ?? 'a shared transform'}`,
+      `rows: ${explanation.rows === null ? 'not built yet' : explanation.rows} in ${materialised}${declaration.timeColumn ? `, kept by ISO week of ${declaration.timeColumn}` : ''}`,
+      builtBy
+        ? `built by run ${builtBy.runId} at ${builtBy.builtAt}, code hash ${builtBy.code ?? '?'}, because: ${builtBy.reason ?? '?'}`
+        : `never built: \`pipeline run --select ${node.id}\` builds it`,
+      '',
+      'inputs:',
+      ...table(['input', 'reads', 'fingerprint'], explanation.inputs.map((input) => [input.name, input.reads, input.fingerprint ?? '(not recorded)'])).map((line) => `  ${line}`),
+      '',
+      `read by: ${explanation.readBy.join(', ') || 'nothing'}`,
+    ].join('\n')}\n`,
+  );
 }

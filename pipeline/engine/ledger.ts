@@ -233,6 +233,21 @@ export interface NodeRunRow {
   readonly error: string | null;
 }
 
+/** A node's latest node-run that did the work (a model's build): when, why, and its fingerprint's parts. */
+export async function lastSucceeded(db: Db, nodeId: string): Promise<{ run_id: string; finished_at: string | null; reason: string | null; fingerprint: Fingerprint | null } | undefined> {
+  const row = await db
+    .selectFrom('kpi_ledger.node_runs')
+    .select(['run_id', 'finished_at', 'reason', 'fingerprint_parts'])
+    .where('node_id', '=', nodeId)
+    .where('status', '=', 'succeeded')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const parts = typeof row.fingerprint_parts === 'string' ? JSON.parse(row.fingerprint_parts) : row.fingerprint_parts;
+  return { run_id: row.run_id, finished_at: row.finished_at === null ? null : new Date(row.finished_at).toISOString(), reason: row.reason, fingerprint: (parts as Fingerprint | null) ?? null };
+}
+
 /** Which rows a history shows: at most `limit`, of runs started at or after `since` (an ISO instant). */
 export interface HistoryWindow {
   readonly limit: number;

@@ -17,7 +17,7 @@ import type { RunOutcome } from '../../pipeline/engine/run.ts';
 import type { TaskValue } from '../../pipeline/engine/task-runner.ts';
 import { createLogger } from '../../pipeline/log.ts';
 import { statusOf } from '../../pipeline/reports/summary.ts';
-import { copyNodes } from '../helpers/cli.ts';
+import { copyNodes, runCli } from '../helpers/cli.ts';
 import { ENGINES, REPO, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
 import { applicationsReceived, conversion } from '../helpers/expected-kpis.ts';
@@ -129,6 +129,19 @@ for (const engine of ENGINES) {
       }
       const restored = await run();
       assert.equal(statusOf(modelResult(restored)[0]!), 'succeeded');
+    });
+
+    test('explain tells where its rows are, the build that made them and what reads them', async () => {
+      const explained = await runCli(['explain', MODEL, '--nodes', nodes, '--json'], environment.env);
+      assert.equal(explained.code, 0, explained.stderr);
+      const model = JSON.parse(explained.stdout) as { table: string; rows: number; builtBy: { runId: string; reason: string } | null; inputs: { reads: string; fingerprint: string | null }[]; readBy: string[] };
+      assert.equal(model.table, 'kpi_models.applications__records');
+      const rows = await withWarehouse(async (db) => (await sql<{ n: number }>`select count(*)::int as n from kpi_models.applications__records`.execute(db)).rows[0]!.n);
+      assert.equal(model.rows, rows);
+      assert.ok(model.builtBy?.runId, 'the run that built it');
+      assert.deepEqual(model.inputs.map((input) => input.reads), ['table:stg_webhooks.form_submissions']);
+      assert.match(model.inputs[0]!.fingerprint ?? '', /^[0-9a-f]{16}$/);
+      assert.deepEqual(model.readBy, ['applications.kpi51', 'applications.kpi52']);
     });
 
     test('a build that fails leaves the model as it was, and fails only what reads it', async () => {

@@ -145,6 +145,7 @@ function checkShape(declaration: Declaration, folder: string | undefined): strin
   } else if (folder !== undefined && folder !== declaration.domain) {
     problems.push(`declares domain "${declaration.domain}" but sits in the folder of domain "${folder}"`);
   }
+  problems.push(...tagProblems(declaration.tags));
   if (declaration.kind === 'publish') {
     if (typeof declaration.scorecard !== 'string' || declaration.scorecard.trim() === '') {
       problems.push('scorecard name is missing');
@@ -164,6 +165,16 @@ function checkShape(declaration: Declaration, folder: string | undefined): strin
   if (typeof declaration.inputs !== 'object' || declaration.inputs === null) problems.push('inputs must be an object');
   if (declaration.target !== undefined) problems.push(...targetProblems(declaration.target));
   return problems;
+}
+
+const TAG = /^[a-z][a-z0-9_-]*$/;
+
+/** Tags are lower-case words (`board`, `north-star`), so `tag:board` finds them as written. */
+function tagProblems(tags: unknown): string[] {
+  if (tags === undefined) return [];
+  if (!Array.isArray(tags)) return [`tags must be a list of lower-case words, e.g. tags: ['weekly', 'board'], got ${JSON.stringify(tags)}`];
+  const bad = tags.filter((tag) => typeof tag !== 'string' || !TAG.test(tag));
+  return bad.length > 0 ? [`tags ${bad.map((tag) => JSON.stringify(tag)).join(', ')} must be lower-case words: a letter, then letters, digits, _ or -`] : [];
 }
 
 /** PostgreSQL's limit on a name, which a model's table (and the one it is built in, `…__next`) must keep. */

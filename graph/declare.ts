@@ -303,6 +303,8 @@ export interface KpiDefinition<I extends Record<string, InputDeclaration>> {
   readonly checks?: readonly Check[];
   /** What counts as on target, near it and off it; each stored value gets its status (see targets.ts). */
   readonly target?: Target;
+  /** Labels to select it by (`--select tag:board`): lower-case words. */
+  readonly tags?: readonly string[];
   compute(context: ComputeContext<I>): Promise<number | null> | number | null;
 }
 
@@ -315,6 +317,8 @@ export interface PublishDefinition {
   readonly domain: string;
   /** Scorecard name stored in `sc_name`, e.g. `Success`. */
   readonly scorecard: string;
+  /** Labels to select it by (`--select tag:board`): lower-case words. */
+  readonly tags?: readonly string[];
 }
 
 export interface PublishDeclaration extends PublishDefinition {
@@ -341,6 +345,8 @@ export interface ModelDefinition<I extends Record<string, ModelSourceInput>> {
    * whole table at once.
    */
   readonly timeColumn?: string;
+  /** Labels to select it by (`--select tag:board`): lower-case words. */
+  readonly tags?: readonly string[];
   /**
    * The model's rows: a query over the inputs' tables (`sql` or a Kysely select). It takes no
    * parameters (write constants with sql.lit): PostgreSQL creates a table from a query only
@@ -382,4 +388,47 @@ export function average(values: readonly WeekValue[]): number | null {
   const present = values.flatMap((entry) => (entry.value === null ? [] : [entry.value]));
   if (present.length === 0) return null;
   return present.reduce((sum, value) => sum + value, 0) / present.length;
+}
+
+// ---------------------------------------------------------------- examples
+
+/** A row given to a table, model or sheet input: only the columns that matter (the others take their default, or null). */
+export type GivenRow = Readonly<Record<string, unknown>>;
+
+/** Values of a kpi input by ISO week (`{ '2026-W09': 3 }`); the weeks it reads that are not given have no value. */
+export type GivenWeeks = Readonly<Record<string, number | null>>;
+
+/**
+ * What an example expects: the value (compared with a relative tolerance of 1e-9), no value
+ * (`null`), or an error: compute throws or returns something that is not a KPI value, or a
+ * check of severity `error` fails; `error` is a substring of the message, or a pattern it matches.
+ */
+export type ExpectedValue = number | null | { readonly error: string | RegExp };
+
+/** One case of a KPI's logic, as dbt's unit tests: given rows per input, the week, the value expected. */
+export interface Example {
+  /** What the case shows, printed beside ✓ or ✗: unique among the KPI's examples. */
+  readonly name: string;
+  /** The ISO week computed, `2026-W10`. */
+  readonly week: string;
+  /** By input name of the KPI: rows for a table, model or sheet input, values by week for a kpi input. Inputs not given are empty. */
+  readonly given: Readonly<Record<string, readonly GivenRow[] | GivenWeeks>>;
+  readonly expect: ExpectedValue;
+  /** With `expect: null`: a substring of why there is no value (`incomplete window`). */
+  readonly reason?: string;
+}
+
+export interface ExamplesDeclaration {
+  readonly kind: 'examples';
+  /** Node id of the KPI they test, `success.kpi06`. */
+  readonly kpi: string;
+  readonly examples: readonly Example[];
+}
+
+/**
+ * A KPI's examples, declared in a file beside it (`kpi06.examples.ts`, not a node) and run by
+ * `pipeline test` on an embedded warehouse of its own, each in a transaction rolled back.
+ */
+export function examples(kpi: string, list: readonly Example[]): ExamplesDeclaration {
+  return { kind: 'examples', kpi, examples: list };
 }

@@ -15,12 +15,14 @@ import {
   NODES_HELP,
   RESOURCE_TYPES,
   collectChoices,
+  collectForced,
   outputOptions,
   parseConcurrency,
   waitOption,
   wholeNumber,
   withNodeSelection,
   withSelection,
+  withWeeks,
 } from './commands/options.ts';
 import { PLAN_FORMATS } from './reports/plan-formats.ts';
 
@@ -53,12 +55,12 @@ function buildCli(): Command {
 
   outputOptions(waitOption(withSelection(program.command('run').description('compute what is stale in the selection for the week(s), store it and publish'))))
     .option('-c, --concurrency <n>', 'tasks run at the same time', parseConcurrency)
-    .option('--force [selectors]', 'rerun even what is fresh: everything selected, or only these selectors (comma-separated)')
+    .option('--force [selectors...]', 'rerun even what is fresh: everything selected, or only what these selectors select', collectForced)
     .action(lazy(() => import('./commands/run.ts'), 'runCommand'));
 
   withSelection(program.command('plan').description('show the tasks level by level, each fresh or stale and why, without running anything'))
     .addOption(new Option('-f, --format <format>', 'output format').choices(PLAN_FORMATS).default('text'))
-    .option('--force [selectors]', 'show the plan as run --force would')
+    .option('--force [selectors...]', 'show the plan as run --force would', collectForced)
     .action(lazy(() => import('./commands/plan.ts'), 'planCommand'));
 
   outputOptions(waitOption(program.command('retry')))
@@ -106,6 +108,14 @@ function buildCli(): Command {
     .option('--json', 'the same as one JSON object')
     .action(lazy(() => import('./commands/explain.ts'), 'explainCommand'));
 
+  withWeeks(program.command('show'))
+    .argument('<kpi>', 'a KPI, e.g. success.kpi32')
+    .description("compute a KPI for the week(s) with the current code and print the values and each input's fingerprint, as dbt's show: nothing is stored, published or recorded, and upstream KPIs are read as stored")
+    .option('--config <file>', CONFIG_HELP)
+    .option('--nodes <dir>', NODES_HELP)
+    .option('--json', 'the same as one JSON object')
+    .action(lazy(() => import('./commands/show.ts'), 'showCommand'));
+
   program
     .command('restatements')
     .description('published values that changed later (late data, a fix), newest first')
@@ -132,6 +142,15 @@ function buildCli(): Command {
     .option('--serve', 'then serve it on 127.0.0.1 until stopped')
     .option('--port <n>', 'the port to serve on (default 8000; 0: any free one)', wholeNumber(0, 65_535))
     .action(lazy(() => import('./commands/docs.ts'), 'docsCommand'));
+
+  program
+    .command('debug')
+    .description('check the setup, as dbt debug: the configuration resolved (secrets redacted), the warehouse, Google credentials, the node files, the week a run computes; exit 1 with a line per problem')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--nodes <dir>', NODES_HELP)
+    .option('--google', 'also ask Google for every configured spreadsheet and tab (as sheets check does)')
+    .option('--json', 'the same as one JSON object')
+    .action(lazy(() => import('./commands/debug.ts'), 'debugCommand'));
 
   program
     .command('schedule')

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { methodsNeedingState } from '../graph/select.ts';
 import { IsoWeek } from '../graph/iso-week.ts';
 import { closestMatches } from '../graph/text.ts';
 import { LOG_LEVELS } from './log.ts';
@@ -239,6 +240,9 @@ export async function loadConfig(source: ConfigSource, env: NodeJS.ProcessEnv = 
   for (const schedule of config.schedules) {
     try {
       checkCron(schedule.name, schedule.cron);
+      // A fire runs without reading the ledger first: what state: and result: match is read by run, ls and plan only.
+      const ledgerMethods = methodsNeedingState([...schedule.target, ...schedule.select, ...schedule.exclude]);
+      if (ledgerMethods.state || ledgerMethods.result) throw new Error(`schedule ${schedule.name}: state: and result: selectors are for run, plan and ls, not schedules`);
     } catch (error) {
       throw new ConfigError(`${file}: ${(error as Error).message}`);
     }

@@ -5,6 +5,7 @@ export default defineKpi({
   domain: 'applications',
   number: 51,
   name: 'Applications received',
+  tags: ['weekly'],
   unit: 'integer',
   details: 'Distinct Airtable records first delivered Monday 00:00 to Sunday 24:00 local; duplicate deliveries and test submissions excluded',
   inputs: { records: model('applications.records', { window: { column: 'first_received_at', weeks: 1 } }) },

@@ -9,6 +9,7 @@ export default defineKpi({
   domain: 'applications',
   number: 52,
   name: 'Conversion to interview',
+  tags: ['weekly'],
   unit: 'percent',
   details: 'Applications of the week with an Interview status in any delivery received so far / applications of the week',
   target: { direction: 'higher', green: 0.3, amber: 0.2 },

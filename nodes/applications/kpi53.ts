@@ -9,6 +9,7 @@ export default defineKpi({
   domain: 'applications',
   number: 53,
   name: 'Applications trend (8 weeks)',
+  tags: ['weekly'],
   unit: 'decimal',
   details: 'Least-squares slope of KPI 51 over the week and the 7 before (weeks without a value skipped)',
   inputs: { received: kpi('applications.kpi51', { weeks: 8 }) },

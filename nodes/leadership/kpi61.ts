@@ -16,6 +16,7 @@ export default defineKpi({
   domain: 'leadership',
   number: 61,
   name: 'Company health index',
+  tags: ['board'],
   unit: 'decimal',
   details: '100 x (0.5 x (1 - churn) + 0.25 x min(1, hires 4w / 8) + 0.25 x min(1, mean conversion 4w / 0.25))',
   target: { direction: 'higher', green: 85, amber: 75 },

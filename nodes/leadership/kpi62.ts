@@ -10,6 +10,7 @@ export default defineKpi({
   domain: 'leadership',
   number: 62,
   name: 'Applications per open position (4 weeks)',
+  tags: ['board'],
   unit: 'decimal',
   details: 'Applications KPI 51 summed over the week and the 3 before / Recruitment KPI 41 of the week',
   inputs: {

@@ -9,6 +9,7 @@ export default defineKpi({
   domain: 'leadership',
   number: 63,
   name: 'Hire yield (12 weeks)',
+  tags: ['board'],
   unit: 'percent',
   details: 'Recruitment KPI 42 summed over 12 weeks / Applications KPI 51 summed over the same 12 weeks',
   inputs: {

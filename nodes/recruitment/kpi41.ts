@@ -8,6 +8,7 @@ export default defineKpi({
   domain: 'recruitment',
   number: 41,
   name: 'Open positions',
+  tags: ['weekly'],
   unit: 'integer',
   details: 'Positions opened and not closed at the end of the week (Sunday 24:00 local); test positions excluded',
   inputs: { positions: table('stg_ats.positions', { changeColumn: 'updated_at' }) },

@@ -8,6 +8,7 @@ export default defineKpi({
   domain: 'recruitment',
   number: 42,
   name: 'Hires',
+  tags: ['weekly'],
   unit: 'integer',
   details: 'Distinct candidate and position pairs with hired_at Monday 00:00 to Sunday 24:00 local; test positions excluded',
   inputs: {

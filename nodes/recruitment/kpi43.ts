@@ -9,6 +9,7 @@ export default defineKpi({
   domain: 'recruitment',
   number: 43,
   name: '4 Week Ave. Time to Hire (days)',
+  tags: ['weekly'],
   unit: 'decimal',
   details: 'Mean local calendar days from applied_at to hired_at over hires in the week and the 3 before; test positions excluded',
   target: { direction: 'lower', green: 30, amber: 45 },

@@ -8,6 +8,7 @@ export default defineKpi({
   domain: 'recruitment',
   number: 44,
   name: 'Offer acceptance rate (12 weeks)',
+  tags: ['weekly'],
   unit: 'percent',
   details: 'Offers accepted / offers accepted or declined in the 12 weeks ending Sunday; one per candidate and position; test positions excluded',
   target: { direction: 'higher', green: 0.85, amber: 0.75 },

@@ -5,6 +5,7 @@ export default defineKpi({
   domain: 'success',
   number: 5,
   name: '4 Week Ave. Offboarding Forms Completed',
+  tags: ['weekly'],
   unit: 'decimal',
   details: 'Mean of KPI 06 over the week and the three weeks before it',
   inputs: { forms: kpi('success.kpi06', { weeks: 4 }) },

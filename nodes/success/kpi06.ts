@@ -5,6 +5,7 @@ export default defineKpi({
   domain: 'success',
   number: 6,
   name: 'Offboarding Forms Completed',
+  tags: ['weekly'],
   unit: 'integer',
   details: 'Count of offboarding form submissions with status completed, submitted Monday 00:00 to Sunday 24:00 local time',
   // Only the week's own submissions decide its freshness: a late row reruns that week alone.

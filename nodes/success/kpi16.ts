@@ -5,6 +5,7 @@ export default defineKpi({
   domain: 'success',
   number: 16,
   name: 'New replacement processes for existing clients',
+  tags: ['weekly'],
   unit: 'integer',
   details: 'Sum of "New replacement processes" in the CS weekly report for entries dated Monday to Sunday',
   inputs: { report: sheet('cs_weekly_report') },

@@ -10,6 +10,7 @@ export default defineKpi({
   domain: 'success',
   number: 32,
   name: 'Overall churn [real churn] (52 weeks)',
+  tags: ['board'],
   unit: 'percent',
   details: 'Churned clients / exposed clients over the 52 weeks ending last Sunday; customers only, agreements with a start date',
   // Churn is better low; the 2027 plan tightens it.

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import type { PipelineNode } from '../../graph/build.ts';
 import type { Unit } from '../../graph/declare.ts';
+import { tagsOf } from '../../graph/select.ts';
 import { configuredDestinations } from '../connectors/scorecards/destinations.ts';
 import type { Destination } from '../connectors/scorecards/destinations.ts';
 import { loadProject } from '../project/project.ts';
 import { selectFrom, withTargets } from '../project/selection.ts';
 import { displayPath } from '../reports/summary.ts';
-import { readConfig, writeJson } from './context.ts';
+import { readConfig, selectionState, writeJson } from './context.ts';
 import { RESOURCE_TYPES, nodesDirOf } from './options.ts';
 import type { LsOutput, NodeSelectionFlags, ResourceType } from './options.ts';
 
@@ -28,6 +29,8 @@ export interface ListedNode {
   readonly inputs: readonly string[];
   /** A publish's destinations by the configuration (a run without Google credentials writes the workbook only). */
   readonly destinations: readonly Destination[] | null;
+  /** The tags a KPI, model or publish declares (`tag:` selects by them); null for tables and sheets. */
+  readonly tags: readonly string[] | null;
 }
 
 /**
@@ -38,7 +41,10 @@ export async function lsCommand(flags: NodeSelectionFlags & { resourceType: Reso
   const config = await readConfig(flags);
   const project = await loadProject(config, nodesDirOf(flags));
   const kinds = new Set<string>(flags.resourceType.length > 0 ? flags.resourceType : RESOURCE_TYPES);
-  const nodes = [...selectFrom(project, { select: withTargets(flags.select, flags.target), exclude: flags.exclude })]
+  const select = withTargets(flags.select, flags.target);
+  // The warehouse is opened only for `state:` and `result:` selectors.
+  const state = await selectionState(config, project, [...select, ...flags.exclude], flags.state);
+  const nodes = [...selectFrom(project, { select, exclude: flags.exclude, ...(state ? { state } : {}) })]
     .sort()
     .map((id) => project.graph.getNodeAttributes(id))
     .filter((node) => kinds.has(node.kind));
@@ -63,12 +69,14 @@ export async function lsCommand(flags: NodeSelectionFlags & { resourceType: Reso
           file: fileOf(node),
           inputs: project.graph.inNeighbors(node.id).sort(),
           destinations: node.kind === 'publish' ? configuredDestinations(config, node.declaration.domain) : null,
+          tags: node.kind === 'table' || node.kind === 'sheet' ? null : tagsOf(node),
         })),
       );
     case 'path':
       return write(nodes.flatMap((node) => fileOf(node) ?? []));
     case 'text':
-      return write(nodes.map((node) => node.id));
+      // Tags after the id, without spaces, so `awk '{print $1}'` still gives the ids.
+      return write(nodes.map((node) => (tagsOf(node).length > 0 ? `${node.id} [${tagsOf(node).join(',')}]` : node.id)));
   }
 }
 

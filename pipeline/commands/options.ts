@@ -8,6 +8,8 @@ export interface NodeSelectionFlags {
   target: string[];
   select: string[];
   exclude: string[];
+  /** The run `result:` selects by and `state:modified` compares up to (default the latest). */
+  state?: string;
 }
 
 /** Flags shared by the commands that select nodes and weeks. */
@@ -23,12 +25,22 @@ export interface SelectionFlags extends NodeSelectionFlags {
 export const CONFIG_HELP = 'configuration file (default ./kpi.config.json)';
 export const NODES_HELP = 'nodes folder (default from the configuration: nodes/)';
 
+/** A repeatable list option: `--resource-type kpi,table --resource-type sheet`. */
 export const collect = (value: string, previous: string[]) => [...previous, ...value.split(/[\s,]+/).filter(Boolean)];
 
-/** `--force` alone: everything selected; `--force a,b`: those selectors. */
-export function forceOption(force: boolean | string | undefined): { force?: true | string[] } {
+/**
+ * Selectors, as dbt takes them: `--select a b` and `--select 'a b'` are a union of two, and a
+ * comma stays inside its selector, where it intersects (`tag:weekly,success.*`). Repeatable.
+ */
+export const collectSelectors = (value: string, previous: string[]) => [...previous, ...value.trim().split(/\s+/).filter(Boolean)];
+
+/** `--force [selectors...]`: the first value finds no list yet (commander starts it undefined). */
+export const collectForced = (value: string, previous: string[] | undefined) => collectSelectors(value, previous ?? []);
+
+/** `--force` alone: everything selected; `--force a b`: those selectors. */
+export function forceOption(force: true | string[] | undefined): { force?: true | string[] } {
   if (force === undefined) return {};
-  return { force: force === true ? true : collect(String(force), []) };
+  return { force };
 }
 
 /** A whole number from `min` to `max` (no upper bound by default), for commander. */
@@ -67,14 +79,20 @@ export function withNodeSelection(command: Command): Command {
   return command
     .option('--config <file>', CONFIG_HELP)
     .option('--nodes <dir>', NODES_HELP)
-    .option('-t, --target <selector>', 'the selector and everything it needs (same as --select +X); repeatable', collect, [])
-    .option('-s, --select <selector>', 'dbt-style selector: X, +X, X+, 2+X, X+1, @X, domain.*; repeatable', collect, [])
-    .option('-x, --exclude <selector>', 'remove these nodes from the selection; repeatable', collect, []);
+    .option('-t, --target <selectors...>', 'the selectors and everything they need (same as --select +X)', collectSelectors, [])
+    .option('-s, --select <selectors...>', "dbt's selectors: X, +X, X+, 2+X, X+1, @X, domain.*, tag:T, path:P, source:S, kind:K, state:modified, result:error; spaces between them a union, a comma an intersection", collectSelectors, [])
+    .option('-x, --exclude <selectors...>', 'remove the nodes these select (same syntax)', collectSelectors, [])
+    .option('--state <run-id>', 'the run result: selects by, and state:modified compares with (default: the latest)');
 }
 
 /** The node selection flags and the weeks, for `run` and `plan`. */
 export function withSelection(command: Command): Command {
-  return withNodeSelection(command)
+  return withWeeks(withNodeSelection(command));
+}
+
+/** The weeks, for the commands that compute. */
+export function withWeeks(command: Command): Command {
+  return command
     .option('-w, --week <week>', 'ISO week, e.g. 2026-W47 (default: the last completed week)')
     .option('--weeks <range>', 'a range of ISO weeks, e.g. 2025-W01..2026-W47')
     .option('--since <week>', 'every week from this one to the last completed one')

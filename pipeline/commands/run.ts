@@ -7,7 +7,7 @@ import type { SelectionFlags } from './options.ts';
 
 export interface RunFlags extends SelectionFlags, OutputFlags {
   concurrency?: number;
-  force?: boolean | string;
+  force?: true | string[];
   wait?: number | true;
 }
 

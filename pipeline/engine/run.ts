@@ -1,7 +1,7 @@
 import { IsoWeek } from '../../graph/iso-week.ts';
 import { planTasks, taskId } from '../../graph/plan.ts';
 import type { PlanRequest, Task, TaskGraph } from '../../graph/plan.ts';
-import { selectNodes } from '../../graph/select.ts';
+import type { SelectionState } from '../../graph/select.ts';
 import { SelectorError } from '../../graph/errors.ts';
 import { blockingFailure, checkFailure } from './checks.ts';
 import type { Config } from '../config.ts';
@@ -52,6 +52,8 @@ export interface Selection {
   readonly only?: PlanRequest['only'];
   /** Rerun even what is fresh: every selected node (`true`) or those a selector picks. */
   readonly force?: boolean | readonly string[];
+  /** What `state:` and `result:` selectors match, read from the ledger before the run. */
+  readonly state?: SelectionState;
 }
 
 export interface SessionOptions extends Selection {
@@ -122,7 +124,7 @@ export interface Session {
 /** The selected and forced node ids; throws SelectorError before anything is opened. */
 function resolveSelection(project: Project, options: Selection): { selected: Set<string>; forced: Set<string> } {
   const selected = selectFrom(project, options);
-  const forced = options.force === true ? selected : Array.isArray(options.force) ? selectNodes(project.graph, options.force) : new Set<string>();
+  const forced = options.force === true ? selected : Array.isArray(options.force) ? selectFrom(project, { ...options, select: options.force, exclude: [] }) : new Set<string>();
   return { selected, forced };
 }
 

@@ -11,6 +11,8 @@ export interface Project {
   readonly domains: readonly string[];
   /** The node files' code hashes, computed once while loading and reused by the run's fingerprints. */
   readonly code: CodeHasher;
+  /** The folder node files are relative to (the configuration's root). */
+  readonly root: string;
 }
 
 export async function loadProject(config: Config, nodesDir: string = config.paths.nodes): Promise<Project> {
@@ -20,7 +22,7 @@ export async function loadProject(config: Config, nodesDir: string = config.path
   const loaded = await loadDeclarations(nodesDir, config.paths.root, code);
   const graph = buildGraph(loaded, { sheetSources: new Set(Object.keys(config.sheets)) });
   const domains = [...new Set(nodesOf(graph).flatMap((node) => (node.kind === 'kpi' || node.kind === 'publish' ? [node.declaration.domain] : [])))].sort();
-  return { graph, domains, code };
+  return { graph, domains, code, root: config.paths.root };
 }
 
 /** The KPIs of a domain, by number. */

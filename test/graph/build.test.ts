@@ -186,6 +186,12 @@ describe('buildGraph: invalid declarations', () => {
     }
   });
 
+  test('tags are lower-case words, on KPIs and publishes', () => {
+    assert.doesNotThrow(() => buildGraph([kpiFile('a', 1, {}, { tags: ['weekly', 'north-star', 'q4_2026'] }), publishFile('a', { tags: ['board'] })]));
+    assertOneProblem([kpiFile('a', 1, {}, { tags: ['Board', 'weekly', 'two words'] })], 'nodes/a/kpi01.ts', /tags "Board", "two words" must be lower-case words/);
+    assertOneProblem([publishFile('a', { tags: 'board' as unknown as string[] })], 'nodes/a/publish.ts', /tags must be a list of lower-case words/);
+  });
+
   test('an input that is not an input declaration', () => {
     const bogus = { kind: 'view', name: 'x' } as unknown as ReturnType<typeof table>;
     assertOneProblem([kpiFile('a', 1, { v: bogus })], 'nodes/a/kpi01.ts', /input "v": not an input declaration/);

@@ -61,7 +61,7 @@ describe('ls: the nodes a selection matches, from the declarations alone', () =>
   test("--select 'success.*' lists the domain's nodes, one id a line", async () => {
     const result = await ls('--select', 'success.*');
     assert.equal(result.code, 0, result.stderr);
-    assert.deepEqual(result.stdout.trim().split('\n'), ['success.kpi05', 'success.kpi06', 'success.kpi16', 'success.kpi32', 'success.publish']);
+    assert.deepEqual(result.stdout.trim().split('\n'), ['success.kpi05 [weekly]', 'success.kpi06 [weekly]', 'success.kpi16 [weekly]', 'success.kpi32 [board]', 'success.publish']);
   });
 
   test('--output path gives the files, relative, for editors and scripts', async () => {
@@ -73,7 +73,7 @@ describe('ls: the nodes a selection matches, from the declarations alone', () =>
     const result = await ls('--output', 'json');
     assert.equal(result.code, 0, result.stderr);
     const nodes = parseJson(result.stdout) as Record<string, unknown>[];
-    for (const node of nodes) assert.deepEqual(keysOf(node), ['destinations', 'domain', 'file', 'id', 'inputs', 'kind', 'name', 'number', 'unit']);
+    for (const node of nodes) assert.deepEqual(keysOf(node), ['destinations', 'domain', 'file', 'id', 'inputs', 'kind', 'name', 'number', 'tags', 'unit']);
     assert.deepEqual(
       nodes.find((node) => node.id === 'success.kpi06'),
       {
@@ -86,6 +86,7 @@ describe('ls: the nodes a selection matches, from the declarations alone', () =>
         file: 'nodes/success/kpi06.ts',
         inputs: ['table:stg_forms.offboarding_submissions'],
         destinations: null,
+        tags: ['weekly'],
       },
     );
     assert.deepEqual(nodes.find((node) => node.id === 'success.publish')?.destinations, ['workbook']);
@@ -103,7 +104,7 @@ describe('ls: the nodes a selection matches, from the declarations alone', () =>
       'table:stg_webhooks.form_submissions',
     ]);
     const kpis = await ls('--resource-type', 'kpi', '--target', 'success.publish', '--exclude', 'success.kpi16');
-    assert.deepEqual(kpis.stdout.trim().split('\n'), ['success.kpi05', 'success.kpi06', 'success.kpi32']);
+    assert.deepEqual(kpis.stdout.trim().split('\n'), ['success.kpi05 [weekly]', 'success.kpi06 [weekly]', 'success.kpi32 [board]']);
     assert.equal((await ls('--resource-type', 'view')).code, 2);
     assert.equal((await ls('--select', 'success.kpi6')).code, 2, 'a selector that matches nothing');
     assert.equal(existsSync(join(environment.dir, 'state')), false, 'no warehouse was created');

@@ -134,6 +134,13 @@ describe('unknown keys', () => {
     assert.equal(config.sheets.report?.columns.Date?.required, true);
     assert.deepEqual(config.schedules[0]?.target, ['success.publish']);
   });
+
+  test("a schedule's selectors are parsed when the file is read; state: and result: are refused there", async () => {
+    const schedule = (select: string[]) => load({ schedules: [{ name: 'weekly', cron: '0 7 * * 1', select }] });
+    assert.deepEqual((await schedule(['tag:weekly,success.*']).then((config) => config.schedules[0]?.select)), ['tag:weekly,success.*']);
+    assert.match(await configErrorOf(schedule(['state:modified+'])), /schedule weekly: state: and result: selectors are for run, plan and ls, not schedules$/);
+    assert.match(await configErrorOf(schedule(['tags:board'])), /unknown method "tags:"; did you mean tag:board\?/);
+  });
 });
 
 describe('environment variables', () => {

@@ -59,7 +59,7 @@ describe('new --from, in child processes', () => {
       const created = await runCli(['new', domain, number, name, '--from', from, '--nodes', nodes], environment.env);
       assert.equal(created.code, 0, created.stderr);
     }
-    const run = await runCli(['run', '--select', 'success.kpi17,success.kpi18,ops.kpi01', '--week', '2026-W10', '--nodes', nodes], environment.env);
+    const run = await runCli(['run', '--select', 'success.kpi17', 'success.kpi18', 'ops.kpi01', '--week', '2026-W10', '--nodes', nodes], environment.env);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^success\.kpi17\s+2026-W10\s+succeeded\s+303\s/m, 'every agreement: the week filter is still to do');
     assert.match(run.stdout, /^success\.kpi18\s+2026-W10\s+succeeded\s+\d+\s/m);

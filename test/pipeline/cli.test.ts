@@ -309,7 +309,7 @@ describe('new: scaffolding a KPI', () => {
       assert.equal(newDomain.code, 0, newDomain.stderr);
       assert.match(newDomain.stdout, /created .*ops\/publish\.ts\ncreated .*ops\/kpi03\.ts/);
 
-      const run = await runCli(['run', '--select', 'success.kpi17,ops.*', '--week', '2026-W10', '--nodes', nodes], environment.env);
+      const run = await runCli(['run', '--select', 'success.kpi17', 'ops.*', '--week', '2026-W10', '--nodes', nodes], environment.env);
       assert.equal(run.code, 0, run.stderr);
       assert.match(run.stdout, /^success\.kpi17\s+2026-W10\s+succeeded\s+\(no value\)/m);
       assert.match(run.stdout, /^ops\.publish:workbook\s+2026-W10\s+succeeded/m);

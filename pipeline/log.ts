@@ -73,9 +73,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       })
     : scrubbing(console);
   const streams: StreamEntry[] = level === 'silent' ? [] : [{ level: level as pino.Level, stream: consoleStream }];
-  let file: ReturnType<typeof pino.destination> | undefined;
+  let flushFile: (() => Promise<void>) | undefined;
   if (options.file) {
     const path = options.file;
+    let file: ReturnType<typeof pino.destination>;
     try {
       mkdirSync(dirname(path), { recursive: true });
       // Opened here, so that a file that cannot be opened fails the command at once; written in
@@ -85,10 +86,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       throw writeFailure(path, error);
     }
     let told = false;
+    const destination = file;
+    // Written asynchronously: an error reaches the handler below (never flushSync, see there).
+    flushFile = () => new Promise<void>((resolve) => (told ? resolve() : destination.flush(() => resolve())));
     file.on('error', (error: Error) => {
       if (told) return;
       told = true;
       options.onFileError?.(writeFailure(path, error));
+      // sonic-boom's flushSync, which pino calls on exit, retries a full disk forever: a file
+      // that failed once is given up, and logging goes on to the console.
+      destination.destroy();
     });
     // Every line, debug included: the run's log keeps a line per task, fresh ones too, which the console shows only at debug.
     streams.push({ level: 'debug', stream: scrubbing(file) });
@@ -96,16 +103,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (streams.length === 0) return pino({ level: 'silent' });
   const lowest = options.file ? 'debug' : level;
   const logger = pino({ level: lowest, base: undefined, redact: { paths: REDACT_PATHS, censor: '***' } }, pino.multistream(streams));
-  if (file) {
-    const destination = file;
-    logFiles.set(logger, () => {
-      try {
-        destination.flushSync();
-      } catch (error) {
-        options.onFileError?.(writeFailure(options.file!, error));
-      }
-    });
-  }
+  if (flushFile) logFiles.set(logger, flushFile);
   return logger;
 }
 
@@ -122,9 +120,9 @@ export function unredacted(log: Logger): Logger {
 const FILE_BATCH_BYTES = 8 * 1024;
 
 /** The log file's flush of each logger that writes one. */
-const logFiles = new WeakMap<Logger, () => void>();
+const logFiles = new WeakMap<Logger, () => Promise<void>>();
 
-/** Writes what a logger holds for its log file now (a run's end: its log is complete once the run is). */
-export function flushLogFile(log: Logger): void {
-  logFiles.get(log)?.();
+/** Writes what a logger holds for its log file (a run's end: its log is complete once the run is); a failure is told to onFileError. */
+export async function flushLogFile(log: Logger): Promise<void> {
+  await logFiles.get(log)?.();
 }

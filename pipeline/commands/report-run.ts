@@ -68,7 +68,7 @@ export async function superviseRun(
     if (finished) await notifyRun(options.config.notify, { ...finished, command: options.command }, runLog);
   } finally {
     // The log is written in batches: complete once the run is, and a failure to write it known before the outcome.
-    flushLogFile(log);
+    await flushLogFile(log);
   }
   return { ...outcome, ...(logFailure ? { logFailure } : {}) };
 }

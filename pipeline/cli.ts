@@ -76,6 +76,10 @@ function buildCli(): Command {
     .addOption(new Option('-o, --output <format>', 'node ids, the KPI and publish files, or JSON objects').choices(LS_OUTPUTS).default('text'))
     .action(lazy(() => import('./commands/ls.ts'), 'lsCommand'));
 
+  withNodeSelection(program.command('test').description("run the selected KPIs' examples (kpiNN.examples.ts: given rows, expected value) on an embedded warehouse of their own; exit 1 when one fails"))
+    .option('--json', 'a JSON array, one object per example')
+    .action(lazy(() => import('./commands/test.ts'), 'testCommand'));
+
   program
     .command('status')
     .description('per node of the project: the latest run, its week, status, value, when and how long')

@@ -196,16 +196,9 @@ export class TaskRunner {
     log: Logger,
   ): Promise<{ value: number | null; note?: string; checks?: CheckOutcome[] }> {
     const inputs: Record<string, TableHandle | SheetHandle | readonly WeekValue[]> = {};
-    const incomplete: string[] = [];
-    for (const [name, input] of Object.entries(declaration.inputs)) {
-      const resolved = await this.resolveInput(input, week, log);
-      inputs[name] = resolved;
-      if (input.kind === 'kpi' && !input.partial) {
-        const missing = (resolved as readonly WeekValue[]).filter((entry) => entry.value === null).map((entry) => entry.week);
-        if (missing.length > 0) incomplete.push(`${input.kpi} has no value for ${missing.join(', ')}`);
-      }
-    }
-    if (incomplete.length > 0) return { value: null, note: `no value: incomplete window (${incomplete.join('; ')})` };
+    for (const [name, input] of Object.entries(declaration.inputs)) inputs[name] = await this.resolveInput(input, week, log);
+    const note = incompleteWindow(declaration, inputs);
+    if (note !== undefined) return { value: null, note };
     const context: ComputeContext<Record<string, InputDeclaration>> = {
       week: weekContext(week, this.options.config.timeZone),
       inputs: inputs as ComputeContext<Record<string, InputDeclaration>>['inputs'],
@@ -278,6 +271,19 @@ export class TaskRunner {
     this.duck ??= import('../connectors/duckdb/duck.ts').then(({ openDuck }) => openDuck());
     return this.duck;
   }
+}
+
+/**
+ * Why a KPI gets no value although it could compute: a kpi input without `partial` whose window
+ * has weeks without a value. Shared with `pipeline test`, whose examples follow the same rule.
+ */
+export function incompleteWindow(declaration: KpiDeclaration, inputs: Readonly<Record<string, unknown>>): string | undefined {
+  const incomplete = Object.entries(declaration.inputs).flatMap(([name, input]) => {
+    if (input.kind !== 'kpi' || input.partial) return [];
+    const missing = (inputs[name] as readonly WeekValue[]).filter((entry) => entry.value === null).map((entry) => entry.week);
+    return missing.length > 0 ? [`${input.kpi} has no value for ${missing.join(', ')}`] : [];
+  });
+  return incomplete.length > 0 ? `no value: incomplete window (${incomplete.join('; ')})` : undefined;
 }
 
 function weekOf(task: Task): IsoWeek {

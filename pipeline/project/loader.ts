@@ -11,6 +11,8 @@ import { compileNodes, compileSeparately } from './node-build.ts';
 import type { CompiledNode } from './node-build.ts';
 
 const NODE_FILE = /\.(ts|mts|js|mjs)$/;
+/** A KPI's examples beside it (`kpi06.examples.ts`): read by `pipeline test`, not a node. */
+export const EXAMPLES_FILE = /\.examples\.(ts|mts|js|mjs)$/;
 
 /**
  * Imports every node file under `dir` (`<dir>/<domain>/<file>.ts`; names starting with `_` are
@@ -29,7 +31,7 @@ export async function loadDeclarations(dir: string, root: string = process.cwd()
   // packages and hidden folders (a nodes folder that is also the root holds the compiled ones) neither.
   const skipped = (part: string) => part.startsWith('_') || part.startsWith('.') || part === 'node_modules';
   const files = entries
-    .filter((entry) => NODE_FILE.test(entry) && !entry.endsWith('.d.ts') && !entry.split(sep).some(skipped))
+    .filter((entry) => NODE_FILE.test(entry) && !EXAMPLES_FILE.test(entry) && !entry.endsWith('.d.ts') && !entry.split(sep).some(skipped))
     .sort();
   const problems: Problem[] = [];
   const loaded: LoadedDeclaration[] = [];

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { Temporal } from 'temporal-polyfill';
 import type { Unit } from '../../graph/declare.ts';
 import { DefinitionError } from '../../graph/errors.ts';
 import type { Problem } from '../../graph/errors.ts';
 import { isValidName, isValidTableName, kpiId, kpiNumberLabel, publishId } from '../../graph/ids.ts';
+import { IsoWeek } from '../../graph/iso-week.ts';
 import { closestMatches } from '../../graph/text.ts';
 import type { SheetSourceConfig } from '../config.ts';
 import type { TableColumn } from '../connectors/warehouse/catalog.ts';
@@ -34,8 +36,9 @@ export interface ScaffoldRequest {
 }
 
 /**
- * Writes `nodes/<domain>/kpiNN.ts` from a template that is valid as it is, and the domain's
- * publish file when the domain is new. Without `from` the KPI reads nothing and has no value
+ * Writes `nodes/<domain>/kpiNN.ts` from a template that is valid as it is, its examples file
+ * `kpiNN.examples.ts` with one example that passes as it is (for `pipeline test`), and the
+ * domain's publish file when the domain is new. Without `from` the KPI reads nothing and has no value
  * yet; with it, it reads that input: a count of the table's or the sheet's rows (a TODO says
  * where the week's filter goes), or the other KPI's value for the week. Everything is checked
  * before anything is written. Returns the files written, relative to `root`.
@@ -53,11 +56,12 @@ export async function scaffoldKpi(request: ScaffoldRequest): Promise<string[]> {
 
   const id = kpiId(domain, number);
   const file = join(nodesDir, domain, `kpi${kpiNumberLabel(number)}.ts`);
+  const examplesFile = join(nodesDir, domain, `kpi${kpiNumberLabel(number)}.examples.ts`);
   if (project.graph.hasNode(id)) {
     const existing = project.graph.getNodeAttributes(id);
     throw new DefinitionError([{ message: `${id} already exists${'file' in existing ? ` in ${existing.file}` : ''}` }]);
   }
-  if (existsSync(file)) throw new DefinitionError([{ file: relative(root, file), message: 'already exists' }]);
+  for (const path of [file, examplesFile]) if (existsSync(path)) throw new DefinitionError([{ file: relative(root, path), message: 'already exists' }]);
 
   let template: string;
   if (source?.kind === 'table') {
@@ -86,6 +90,8 @@ export async function scaffoldKpi(request: ScaffoldRequest): Promise<string[]> {
   }
   await writeFile(file, template, { flag: 'wx' });
   written.push(relative(root, file));
+  await writeFile(examplesFile, examplesTemplate(id, source), { flag: 'wx' });
+  written.push(relative(root, examplesFile));
   return written;
 }
 
@@ -187,12 +193,51 @@ function sheetTemplate(domain: string, number: number, name: string, source: str
 `;
 }
 
+/** The input name of a kpi input: `kpi06` within the domain, `success_kpi32` from another. */
+const kpiInputName = (domain: string, upstream: string) => (upstream.startsWith(`${domain}.`) ? upstream.slice(domain.length + 1) : upstream.replace('.', '_'));
+
 function kpiTemplate(domain: string, number: number, name: string, upstream: string, unit: Unit): string {
-  const input = upstream.startsWith(`${domain}.`) ? upstream.slice(domain.length + 1) : upstream.replace('.', '_');
+  const input = kpiInputName(domain, upstream);
   return `${header('defineKpi, kpi', domain, number, name, unit, `From ${upstream}`)}  // kpi('${upstream}', { weeks: 4 }) would read the week and the 3 before, oldest first.
   inputs: { ${input}: kpi('${upstream}') },
   // The value of ${upstream} for the week (null when it has none).
   compute: ({ inputs }) => inputs.${input}[0]?.value ?? null,
 });
+`;
+}
+
+/**
+ * One example that passes with the template as written (a count of no rows is 0; the upstream
+ * value given is the value; a KPI without inputs has none), with a TODO to make it a real case.
+ */
+function examplesTemplate(id: string, source: KpiSource | undefined): string {
+  // The week before this one: a recent week, valid whatever the template.
+  const week = IsoWeek.containing(Temporal.Now.plainDateISO()).add(-1).id;
+  const domain = id.split('.')[0]!;
+  let given = '{}';
+  let expect = 'null';
+  let why = 'compute returns null until it is written. TODO: give its inputs rows or values and expect what it should give';
+  if (source?.kind === 'table' || source?.kind === 'sheet') {
+    const input = source.kind === 'table' ? source.table.split('.')[1]! : source.source;
+    given = `{ ${input}: [] }`;
+    expect = '0';
+    why = `no row: a count of 0. TODO: give rows (only the columns that matter), e.g. one inside the week and one just outside it`;
+  } else if (source?.kind === 'kpi') {
+    given = `{ ${kpiInputName(domain, source.kpi)}: { '${week}': 1 } }`;
+    expect = '1';
+    why = `the value of ${source.kpi} for the week (1 is a value in every unit). TODO: a case where its logic matters`;
+  }
+  return `import { examples } from 'kpi-factory';
+
+// Run them with: pnpm pipeline test --select ${id}. See "Testing a KPI with examples" in the README.
+export default examples('${id}', [
+  {
+    name: 'TODO: what this case shows',
+    week: '${week}',
+    given: ${given},
+    // ${why}.
+    expect: ${expect},
+  },
+]);
 `;
 }

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import { createLogger } from '../../pipeline/log.ts';
-import { runCli } from '../helpers/cli.ts';
+import { BACKFILL, runCli, startHolding } from '../helpers/cli.ts';
 import { ENGINES, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
 
@@ -105,6 +105,23 @@ for (const engine of ENGINES) {
       assert.equal(result.code, 2);
       assert.match(result.stderr, /there is no KPI kpi32: show computes one KPI; did you mean success\.kpi32\?/);
       assert.equal((await runCli(['show', 'success.publish', '--week', '2026-W10'], environment.env)).code, 2);
+    });
+
+    test('while a run holds the warehouse: PostgreSQL shows as before; an embedded store, one process at a time, says who holds it', async () => {
+      const holder = await startHolding(BACKFILL, environment.env);
+      try {
+        const shown = await runCli(['show', 'success.kpi32', '--week', '2026-W10', '--json'], environment.env);
+        if (engine === 'postgres') {
+          assert.equal(shown.code, 0, shown.stderr);
+          assert.equal(typeof (JSON.parse(shown.stdout) as Shown).weeks[0]!.value, 'number');
+        } else {
+          assert.equal(shown.code, 3, shown.stderr);
+          assert.match(shown.stderr, new RegExp(`in use by run ${holder.runId}`));
+        }
+      } finally {
+        holder.child.kill('SIGTERM');
+        await holder.done;
+      }
     });
   });
 }

@@ -31,7 +31,6 @@ test('bugs, refused logins and a warehouse already waited for are not', () => {
 
 test('withinMs: no retry starts past the deadline, however many attempts are left', async () => {
   let attempts = 0;
-  const started = performance.now();
   await assert.rejects(
     withRetry(
       async () => {
@@ -42,8 +41,8 @@ test('withinMs: no retry starts past the deadline, however many attempts are lef
     ),
     /ECONNREFUSED/,
   );
-  assert.ok(attempts > 2, `${attempts} attempts`);
-  assert.ok(performance.now() - started < 600);
+  // Unlimited attempts end only through the deadline; each waits at least baseDelayMs (and a timer may fire a ms early).
+  assert.ok(attempts > 2 && attempts <= 300 / 20 + 2, `${attempts} attempts`);
 });
 
 test('work that holds the thread past the limit (a PGlite query) fails as timed out when it returns', async () => {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cp, mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildEngine, isBuildCurrent } from '../../bin/build.js';
 import { REPO } from './environment.ts';
 
 export interface CliResult {
@@ -37,8 +38,13 @@ function spawnCommand(command: string, args: readonly string[], env: Record<stri
   return { child, done };
 }
 
-/** Node's arguments that run the CLI from its sources under tsx (see runCli). */
-export const CLI = ['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts')];
+/**
+ * Node's arguments that run the CLI as `pnpm pipeline` does: the bin, on the engine built into
+ * dist/ (see runCli). `pnpm test` builds it first; a test file run on its own builds it here if
+ * the sources changed, so no test runs an old build.
+ */
+export const CLI = [join(REPO, 'bin', 'kpi.js')];
+if (!isBuildCurrent()) await buildEngine();
 
 /** Two years of the Success scorecard, forced: a run long enough to act on while it runs. */
 export const BACKFILL = ['run', '--target', 'success.publish', '--weeks', '2024-W01..2025-W52', '--yes', '--force'];
@@ -46,10 +52,7 @@ export const BACKFILL = ['run', '--target', 'success.publish', '--weeks', '2024-
 /** Two years of every scorecard, forced: several seconds even on PostgreSQL, for faults injected on a clock. */
 export const LONG_BACKFILL = ['run', '--weeks', '2024-W01..2025-W52', '--yes', '--force'];
 
-/**
- * Runs the CLI in its own process as a user would, from its sources under tsx, so a test never
- * waits for a build (`pnpm pipeline …` runs the same CLI built into dist/: see startup.test.ts).
- */
+/** Runs the CLI in its own process as a user would, without pnpm's own start-up (see runPnpm). */
 export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
   return spawnNode([...CLI, ...args], env).done;
 }

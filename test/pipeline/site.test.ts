@@ -24,7 +24,7 @@ import type { Project } from '../../pipeline/project/project.ts';
 import { defaultSiteDir } from '../../pipeline/reports/site/paths.ts';
 import { runPipeline } from '../../pipeline/engine/run.ts';
 import { ARTIFACTS, launchBrowser } from '../helpers/browser.ts';
-import { copyNodes, runCli, spawnNode } from '../helpers/cli.ts';
+import { CLI, copyNodes, runCli, spawnNode } from '../helpers/cli.ts';
 import { REPO, createEnvironment } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
 
@@ -239,7 +239,7 @@ describe('the site', () => {
   });
 
   test('docs --serve serves the site on 127.0.0.1, and the run summary says where the site is', async () => {
-    const { child, done } = spawnNode(['--import', 'tsx', join(REPO, 'pipeline', 'cli.ts'), 'docs', '--serve', '--port', '0', '--nodes', nodes], environment.env);
+    const { child, done } = spawnNode([...CLI, 'docs', '--serve', '--port', '0', '--nodes', nodes], environment.env);
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';

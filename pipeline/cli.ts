@@ -16,6 +16,7 @@ import {
   RESOURCE_TYPES,
   collectChoices,
   collectForced,
+  envOption,
   outputOptions,
   parseConcurrency,
   waitOption,
@@ -25,6 +26,7 @@ import {
   withWeeks,
 } from './commands/options.ts';
 import { PLAN_FORMATS } from './reports/plan-formats.ts';
+import { DIFF_FORMATS } from './reports/diff-formats.ts';
 
 /** An action that loads its command's module first: `lazy(() => import('./commands/x.ts'), 'xCommand')`. */
 function lazy<M, K extends keyof M>(load: () => Promise<M>, name: K) {
@@ -53,17 +55,17 @@ function buildCli(): Command {
     throw new CommanderError(EXIT.ok, VERSION_REQUESTED, '');
   });
 
-  outputOptions(waitOption(withSelection(program.command('run').description('compute what is stale in the selection for the week(s), store it and publish'))))
+  envOption(outputOptions(waitOption(withSelection(program.command('run').description('compute what is stale in the selection for the week(s), store it and publish')))))
     .option('-c, --concurrency <n>', 'tasks run at the same time', parseConcurrency)
     .option('--force [selectors...]', 'rerun even what is fresh: everything selected, or only what these selectors select', collectForced)
     .action(lazy(() => import('./commands/run.ts'), 'runCommand'));
 
-  withSelection(program.command('plan').description('show the tasks level by level, each fresh or stale and why, without running anything'))
+  envOption(withSelection(program.command('plan').description('show the tasks level by level, each fresh or stale and why, without running anything')))
     .addOption(new Option('-f, --format <format>', 'output format').choices(PLAN_FORMATS).default('text'))
     .option('--force [selectors...]', 'show the plan as run --force would', collectForced)
     .action(lazy(() => import('./commands/plan.ts'), 'planCommand'));
 
-  outputOptions(waitOption(program.command('retry')))
+  envOption(outputOptions(waitOption(program.command('retry'))))
     .argument('[run-id]', 'the run to retry (default: the latest)')
     .description('rerun the failed and blocked nodes of a run, for the same weeks, with the current code')
     .option('--config <file>', CONFIG_HELP)
@@ -80,8 +82,7 @@ function buildCli(): Command {
     .option('--json', 'a JSON array, one object per example')
     .action(lazy(() => import('./commands/test.ts'), 'testCommand'));
 
-  program
-    .command('status')
+  envOption(program.command('status'))
     .description('per node of the project: the latest run, its week, status, value, when and how long')
     .option('--config <file>', CONFIG_HELP)
     .option('--nodes <dir>', NODES_HELP)
@@ -89,8 +90,7 @@ function buildCli(): Command {
     .option('--json', 'a JSON array on stdout instead of the table')
     .action(lazy(() => import('./commands/status.ts'), 'statusCommand'));
 
-  program
-    .command('history')
+  envOption(program.command('history'))
     .argument('[node]', 'one node, e.g. success.kpi06 (same as --node)')
     .description('past runs, newest first; with a node, its runs; with a KPI and --week, every value that KPI-week has had')
     .option('--config <file>', CONFIG_HELP)
@@ -102,8 +102,7 @@ function buildCli(): Command {
     .option('--json', 'a JSON array on stdout instead of the table')
     .action(lazy(() => import('./commands/history.ts'), 'historyCommand'));
 
-  program
-    .command('explain')
+  envOption(program.command('explain'))
     .argument('<node>', 'a KPI, e.g. success.kpi32')
     .description("why a KPI-week's value is what it is: the run and code that computed it, its inputs and their fingerprints, upstream values, checks, and where it was published")
     .option('--config <file>', CONFIG_HELP)
@@ -120,8 +119,7 @@ function buildCli(): Command {
     .option('--json', 'the same as one JSON object')
     .action(lazy(() => import('./commands/show.ts'), 'showCommand'));
 
-  program
-    .command('restatements')
+  envOption(program.command('restatements'))
     .description('published values that changed later (late data, a fix), newest first')
     .option('--config <file>', CONFIG_HELP)
     .option('--since <week|date>', 'restated weeks from this ISO week on, or restated since this date')
@@ -137,8 +135,7 @@ function buildCli(): Command {
     .option('--json', 'the same as a JSON array')
     .action(lazy(() => import('./commands/sources.ts'), 'sourcesCommand'));
 
-  program
-    .command('docs')
+  envOption(program.command('docs'))
     .description('write a static site of the scorecards (statuses, changes, trends), each KPI (definition, chart, runs, restatements, lineage) and the graph; it works offline from the file system')
     .option('--config <file>', CONFIG_HELP)
     .option('--nodes <dir>', NODES_HELP)
@@ -162,6 +159,34 @@ function buildCli(): Command {
     .option('--config <file>', CONFIG_HELP)
     .option('--list <n>', 'print the next n run times of each schedule and exit', parseConcurrency)
     .action(lazy(() => import('./commands/schedule.ts'), 'scheduleCommand'));
+
+  withNodeSelection(program.command('diff'))
+    .argument('<env>', 'the environment to compare, e.g. dev')
+    .description('the KPI-weeks whose values differ between an environment and prod (or --against): both values, the change, the status in each, whether the cell changes; exit 1 when any differs')
+    .option('--against <env>', 'the environment to compare with', 'prod')
+    .option('-w, --week <week>', 'only this ISO week')
+    .option('--weeks <range>', 'only these weeks, e.g. 2026-W01..2026-W10')
+    .addOption(new Option('--format <format>', 'text, json, or markdown (a pull-request comment)').choices(DIFF_FORMATS).default('text'))
+    .action(lazy(() => import('./commands/diff.ts'), 'diffCommand'));
+
+  outputOptions(waitOption(withNodeSelection(program.command('promote'))))
+    .argument('<env>', 'the environment whose values prod takes, e.g. dev')
+    .description("prod takes the values the environment computed (without computing them again where their fingerprints match) and publishes them as a prod run; refuses when the checkout's code differs from the environment's")
+    .option('-c, --concurrency <n>', 'tasks run at the same time', parseConcurrency)
+    .action(lazy(() => import('./commands/promote.ts'), 'promoteCommand'));
+
+  const env = program.command('env').description('environments: values computed apart from prod (see run --env)');
+  env
+    .command('ls')
+    .description('every environment with its latest run and the KPI-weeks it holds')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--json', 'the same as a JSON array')
+    .action(lazy(() => import('./commands/env.ts'), 'envListCommand'));
+  waitOption(env.command('drop'))
+    .argument('<env>', 'the environment to remove')
+    .description('remove an environment: its values, models, ledger rows and workbooks (never prod)')
+    .option('--config <file>', CONFIG_HELP)
+    .action(lazy(() => import('./commands/env.ts'), 'envDropCommand'));
 
   waitOption(program.command('seed'))
     .description('load the demo source data (schema and rows of fixtures/warehouse) into the configured warehouse, PostgreSQL included')

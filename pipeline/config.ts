@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { methodsNeedingState } from '../graph/select.ts';
 import { IsoWeek } from '../graph/iso-week.ts';
 import { closestMatches } from '../graph/text.ts';
 import { LOG_LEVELS } from './log.ts';
 import { checkCron } from './engine/schedule.ts';
+import { ENVIRONMENT_NAME, ENVIRONMENT_NAME_RULE, PROD } from './environments/names.ts';
 
 export const CONFIG_FILE = 'kpi.config.json';
 
@@ -65,6 +66,14 @@ const sheetSource = strictObject({
   columns: z.record(z.string(), column),
 }).refine((source) => source.file !== undefined || source.google !== undefined, 'a sheet source needs a file, a google range, or both');
 
+/**
+ * Per domain: the Google spreadsheet its scorecard is published to (when credentials are set),
+ * besides its local workbook; `publish` lists the destinations to keep (default both).
+ */
+const scorecardDestinations = z
+  .record(z.string().regex(/^[a-z][a-z0-9_]*$/), strictObject({ spreadsheetId: SPREADSHEET_ID, publish: z.array(z.enum(['workbook', 'google'])).min(1).optional() }))
+  .default({});
+
 /** Retries with exponential backoff and jitter: how many attempts, and the delay's base and cap. */
 function retryPolicy(defaults: { attempts: number; baseDelayMs: number; maxDelayMs: number }) {
   return strictObject({
@@ -115,12 +124,13 @@ const configSchema = strictObject({
   nodesDir: z.string().default('nodes'),
   concurrency: z.number().int().min(1).max(64).default(4),
   sheets: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), sheetSource).default({}),
+  scorecards: scorecardDestinations,
   /**
-   * Per domain: the Google spreadsheet its scorecard is published to (when credentials are set),
-   * besides its local workbook; `publish` lists the destinations to keep (default both).
+   * Per environment other than prod (see README, Environments): the Google spreadsheets its
+   * scorecards go to, its own; without them an environment publishes to local workbooks only.
    */
-  scorecards: z
-    .record(z.string().regex(/^[a-z][a-z0-9_]*$/), strictObject({ spreadsheetId: SPREADSHEET_ID, publish: z.array(z.enum(['workbook', 'google'])).min(1).optional() }))
+  environments: z
+    .record(z.string().regex(ENVIRONMENT_NAME, `environment names are ${ENVIRONMENT_NAME_RULE}`), strictObject({ scorecards: scorecardDestinations }))
     .default({}),
   /** Per warehouse table (`schema.table`): its freshness (see README, Source freshness). */
   sources: z.record(z.string().regex(/^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, 'a source is a table written schema.table'), strictObject({ freshness: sourceFreshness })).default({}),
@@ -173,6 +183,8 @@ export interface Config extends z.infer<typeof configSchema> {
   readonly paths: { readonly root: string; readonly state: string; readonly scorecards: string; readonly fixtures: string; readonly nodes: string };
   /** From DATABASE_URL: a PostgreSQL warehouse instead of the embedded one. */
   readonly databaseUrl?: string;
+  /** The environment commands work in (`--env`, KPI_ENV): `prod` unless named. */
+  readonly environment: string;
 }
 
 export class ConfigError extends Error {
@@ -192,6 +204,7 @@ const environmentSchema = z.object({
   KPI_STATE_DIR: setting,
   KPI_SCORECARD_DIR: setting,
   KPI_TIME_ZONE: setting,
+  KPI_ENV: setting.pipe(z.string().regex(ENVIRONMENT_NAME, `is not an environment name: use ${ENVIRONMENT_NAME_RULE}`).optional()),
   KPI_LOG_LEVEL: setting.pipe(z.enum(LOG_LEVELS, { error: (issue) => `${JSON.stringify(issue.input)} is not a log level: use one of ${LOG_LEVELS.join(', ')}` }).optional()),
 });
 
@@ -212,7 +225,7 @@ export async function loadConfig(source: ConfigSource, env: NodeJS.ProcessEnv = 
   if (!environment.success) {
     throw new ConfigError(environment.error.issues.map((issue) => `environment variable ${keyPath(issue.path)}: ${issue.message}`).join('; '));
   }
-  const { DATABASE_URL, KPI_STATE_DIR, KPI_SCORECARD_DIR, KPI_TIME_ZONE } = environment.data;
+  const { DATABASE_URL, KPI_STATE_DIR, KPI_SCORECARD_DIR, KPI_TIME_ZONE, KPI_ENV = PROD } = environment.data;
   let raw: unknown = {};
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
@@ -254,12 +267,16 @@ export async function loadConfig(source: ConfigSource, env: NodeJS.ProcessEnv = 
       throw new ConfigError(`${file}: firstWeek: ${(error as Error).message}`);
     }
   }
+  const scorecardDir = resolve(root, KPI_SCORECARD_DIR ?? config.scorecardDir);
   return {
     ...config,
+    // Another environment publishes to workbooks of its own, and to Google only where it names its own spreadsheets.
+    ...(KPI_ENV === PROD ? {} : { scorecards: config.environments[KPI_ENV]?.scorecards ?? {} }),
+    environment: KPI_ENV,
     paths: {
       root,
       state: resolve(root, KPI_STATE_DIR ?? config.stateDir),
-      scorecards: resolve(root, KPI_SCORECARD_DIR ?? config.scorecardDir),
+      scorecards: KPI_ENV === PROD ? scorecardDir : join(scorecardDir, KPI_ENV),
       fixtures: resolve(root, config.fixturesDir),
       nodes: resolve(root, config.nodesDir),
     },

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { methodsNeedingState } from '../../graph/select.ts';
 import type { SelectionState } from '../../graph/select.ts';
-import { CONFIG_FILE, loadConfig } from '../config.ts';
+import { CONFIG_FILE, ConfigError, loadConfig } from '../config.ts';
+import { ENVIRONMENT_NAME, ENVIRONMENT_NAME_RULE } from '../environments/names.ts';
 import type { Config } from '../config.ts';
 import { resolveWeeks, restateWindow, weekPolicyOf } from '../dates.ts';
 import type { Selection } from '../engine/run.ts';
@@ -13,9 +14,12 @@ import type { SelectionFlags } from './options.ts';
 import { withWarehouse } from './read-warehouse.ts';
 
 /** The configuration of `--config`, or of ./kpi.config.json. */
-export function readConfig(flags: { config?: string }, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+export function readConfig(flags: { config?: string; env?: string }, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const source = flags.config === undefined ? { file: resolve(CONFIG_FILE), explicit: false } : { file: resolve(flags.config), explicit: true };
-  return loadConfig(source, env);
+  if (flags.env !== undefined && !ENVIRONMENT_NAME.test(flags.env)) {
+    return Promise.reject(new ConfigError(`--env ${JSON.stringify(flags.env)}: an environment name is ${ENVIRONMENT_NAME_RULE}`));
+  }
+  return loadConfig(source, flags.env === undefined ? env : { ...env, KPI_ENV: flags.env });
 }
 
 /**

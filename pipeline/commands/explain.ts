@@ -53,7 +53,7 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
   const show = (value: number | null, unit = declaration.unit) => formatValue(value, unit);
 
   const explanation = await withWarehouse(config, async (warehouse): Promise<Explanation> => {
-    const stored = await StoredValues.load(warehouse.db, project.domains);
+    const stored = await StoredValues.load(warehouse, project.domains);
     const [own] = stored.read(declaration.domain, declaration.number, [week]);
     const versions = warehouse.hasLedger ? await valueHistory(warehouse.db, nodeId, week.id) : [];
     const computedBy = versions[0] ?? null;

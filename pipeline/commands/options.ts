@@ -114,3 +114,8 @@ export function outputOptions(command: Command): Command {
     .option('--json', 'one JSON object per event on stdout (run started, task started/finished, run finished), logs on stderr')
     .option('-q, --quiet', 'print only the summary and errors');
 }
+
+/** `--env NAME`: the environment to work in (default KPI_ENV, else prod; see README, Environments). */
+export function envOption(command: Command): Command {
+  return command.option('--env <name>', 'the environment: its own values, ledger and workbooks, reading prod where it has computed nothing (default KPI_ENV, else prod)');
+}

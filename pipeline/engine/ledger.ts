@@ -9,6 +9,10 @@ import type { Write } from '../connectors/warehouse/write-at-once.ts';
 
 type Db = Kysely<any>;
 
+/** The ledger's tables in raw SQL, as tables a query names: so an environment's handle reads its own (see inEnvironment). */
+export const RUNS = sql.table('kpi_ledger.runs');
+export const NODE_RUNS = sql.table('kpi_ledger.node_runs');
+
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'abandoned';
 
 export interface RunRecord {
@@ -161,11 +165,11 @@ export async function loadHistory(db: Db, taskIds: readonly string[]): Promise<M
     select t.task_id, latest.status as last_status, success.fingerprint, success.fingerprint_parts
     from unnest(${[...taskIds]}::text[]) as t (task_id)
     left join lateral (
-      select status from kpi_ledger.node_runs n
+      select status from ${NODE_RUNS} n
       where n.task_id = t.task_id and n.status <> 'pending' order by n.seq desc limit 1
     ) latest on true
     left join lateral (
-      select fingerprint, fingerprint_parts from kpi_ledger.node_runs n
+      select fingerprint, fingerprint_parts from ${NODE_RUNS} n
       where n.task_id = t.task_id and n.status in ('succeeded', 'fresh') order by n.seq desc limit 1
     ) success on true`.execute(db);
   for (const row of result.rows) {
@@ -183,12 +187,19 @@ export async function loadHistory(db: Db, taskIds: readonly string[]): Promise<M
 export async function checkFailedTasks(db: Db): Promise<Set<string>> {
   const { rows } = await sql<{ task_id: string }>`
     select task_id from (
-      select distinct on (task_id) task_id, status from kpi_ledger.node_runs
+      select distinct on (task_id) task_id, status from ${NODE_RUNS}
       where status <> 'pending'
-        and task_id in (select task_id from kpi_ledger.node_runs where status = 'check failed')
+        and task_id in (select task_id from ${NODE_RUNS} where status = 'check failed')
       order by task_id, seq desc
     ) latest
     where status = 'check failed'`.execute(db);
+  return new Set(rows.map((row) => row.task_id));
+}
+
+/** Those of `taskIds` that have a node-run other than `pending`. */
+export async function tasksRunIn(db: Db, taskIds: readonly string[]): Promise<Set<string>> {
+  if (taskIds.length === 0) return new Set();
+  const rows: { task_id: string }[] = await db.selectFrom('kpi_ledger.node_runs').select('task_id').distinct().where('task_id', 'in', taskIds).where('status', '<>', 'pending').execute();
   return new Set(rows.map((row) => row.task_id));
 }
 
@@ -319,7 +330,7 @@ export async function runHistory(db: Db, window: HistoryWindow): Promise<RunRow[
            count(*) filter (where n.status in ('failed', 'check failed'))::int as failed,
            count(*) filter (where n.status = 'blocked')::int as blocked,
            count(*) filter (where n.status = 'abandoned')::int as abandoned
-    from kpi_ledger.runs r left join kpi_ledger.node_runs n on n.run_id = r.run_id
+    from ${RUNS} r left join ${NODE_RUNS} n on n.run_id = r.run_id
     ${since}
     group by r.run_id order by r.started_at desc limit ${window.limit}`.execute(db);
   return result.rows;

@@ -26,7 +26,7 @@ import type { PublishedValue, Restatement } from './value-history.ts';
 import { formatValue } from '../units.ts';
 import { Temporal } from 'temporal-polyfill';
 import type { RunEventListener } from './run-events.ts';
-import { checkFailedTasks, findRun, finishRun, loadHistory, newRunId, recordAbandonedRuns, nodeRunWrite, nodeRunsWrite, startRun, unfinishedNodeRuns } from './ledger.ts';
+import { findRun, finishRun, newRunId, recordAbandonedRuns, nodeRunWrite, nodeRunsWrite, startRun, unfinishedNodeRuns } from './ledger.ts';
 import type { NodeRunRecord } from './ledger.ts';
 import type { Logger } from '../log.ts';
 import { defaultScorecardName, loadProject, publishOf } from '../project/project.ts';
@@ -36,8 +36,9 @@ import { withTimeout, withWarehouseRetry } from './retry.ts';
 import { Sources } from './sources.ts';
 import { checkRules, freshnessRules } from '../source-freshness/source-freshness.ts';
 import { StoredValues } from './stored-values.ts';
+import { checkFailedOf, historyOf } from '../environments/layers.ts';
 import { TaskRunner } from './task-runner.ts';
-import type { TaskValue } from './task-runner.ts';
+import type { TaskRunnerOptions, TaskValue } from './task-runner.ts';
 import { codeVersion } from '../version.ts';
 import { counted } from '../words.ts';
 
@@ -85,6 +86,10 @@ export interface RunOptions extends SessionOptions {
   readonly logFile?: string;
   /** Rerun the failed, blocked and abandoned tasks of this run (default the latest), forced (reason `retry`), instead of the selection. */
   readonly retry?: { readonly runId?: string };
+  /** Values a KPI task takes instead of computing (a promotion: see TaskRunnerOptions.adopt). */
+  readonly adopt?: TaskRunnerOptions['adopt'];
+  /** The code version to record for the run instead of the checkout's (a promotion records the environment's). */
+  readonly codeVersion?: string;
 }
 
 export interface RetriedRun {
@@ -160,7 +165,7 @@ async function openSession(
     const { retry, values } = await step('reading what the warehouse holds', async () => {
       const { retry } = (await beforePlanning?.(warehouse)) ?? {};
       if (!toRead) for (const domain of project.domains) await ensureScorecardTable(warehouse.db, domain);
-      return { retry, values: await StoredValues.load(warehouse.db, project.domains) };
+      return { retry, values: await StoredValues.load(warehouse, project.domains) };
     });
     const only = retry ?? options.only;
     // Asked for explicitly: what failed or was blocked runs even if nothing changed since.
@@ -171,7 +176,7 @@ async function openSession(
     };
     const firstWeek = firstWeekOf(options.config);
     // A stored value that failed an `error` check is not read: its week is planned again, and blocks what reads it if it fails again.
-    const checkFailed = await fromLedger(() => checkFailedTasks(warehouse.db), new Set<string>());
+    const checkFailed = await fromLedger(() => checkFailedOf(warehouse), new Set<string>());
     const tasks = planTasks({
       graph: project.graph,
       selected,
@@ -194,7 +199,7 @@ async function openSession(
       values,
       restatements,
       sources,
-      history: await step('reading the ledger', () => fromLedger(() => loadHistory(warehouse.db, tasks.nodes()), new Map())),
+      history: await step('reading the ledger', () => fromLedger(() => historyOf(warehouse, tasks.nodes(), (id) => tasks.getNodeAttributes(id).node.kind === 'model'), new Map())),
       isStored,
       isForced: (task: Task) => (forced.has(task.node.id) ? (retry ? 'retry' : 'forced') : undefined),
       destinationOf: (domain, destination) => connectors.destinationOf(domain, destination),
@@ -274,7 +279,9 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
   const version = codeVersion(options.config.paths.root);
   let retried: RetriedRun | undefined;
   const session = await openSession(options, project, async (warehouse) => {
-    for (const abandoned of await recordAbandonedRuns(warehouse.db, runId)) {
+    // One lock for every environment: a run left `running` in prod or here is dead.
+    const abandonedRuns = [...(await recordAbandonedRuns(warehouse.db, runId)), ...(warehouse.db === warehouse.prod ? [] : await recordAbandonedRuns(warehouse.prod, runId))];
+    for (const abandoned of abandonedRuns) {
       log.warn(
         { abandoned: abandoned.run_id },
         `run ${abandoned.run_id} (\`${abandoned.command}\`, started ${abandoned.started_at}) stopped without finishing: recorded abandoned; \`retry ${abandoned.run_id}\` reruns what it left`,
@@ -304,6 +311,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
     log,
     warnings: session.warnings,
     warningOf: (nodeId, week) => session.warnings.get(`${nodeId}@${week}`),
+    ...(options.adopt ? { adopt: options.adopt } : {}),
   });
   try {
     const printDate = localTimestamp(currentInstant(), options.config.timeZone);
@@ -314,7 +322,7 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
       selection: [...options.select, ...options.exclude.map((selector) => `--exclude ${selector}`)].join(' ') || '*',
       weeks: weeks.join(','),
       concurrency: options.concurrency,
-      codeVersion: await version,
+      codeVersion: options.codeVersion ?? (await version),
     };
     const planned = tasks.mapNodes((id, task) => ({ taskId: id, nodeId: task.node.id, ...(task.week ? { week: task.week.id } : {}) }));
     await step('recording the run', () => startRun(warehouse.db, run, planned));

@@ -4,6 +4,7 @@ import type { RunResult, SelectionState } from '../../graph/select.ts';
 import { SelectorError } from '../../graph/errors.ts';
 import type { Project } from '../project/project.ts';
 import { declarationHash } from './fingerprint.ts';
+import { NODE_RUNS, RUNS } from './ledger.ts';
 
 /** A node-run's status as dbt's `result:` names it; `abandoned` (never finished) is none of them. */
 const RESULT_OF: Readonly<Record<string, RunResult>> = { succeeded: 'success', fresh: 'success', failed: 'error', 'check failed': 'fail', blocked: 'blocked' };
@@ -35,8 +36,8 @@ export async function readSelectionState(db: Kysely<any> | undefined, project: P
 /** The run and its last node-run's sequence number, which bounds what counts as before it. */
 async function runCompared(db: Kysely<any>, runId: string | undefined): Promise<{ runId: string; seq: string | null } | undefined> {
   const { rows } = await sql<{ run_id: string; seq: string | null }>`
-    select r.run_id, (select max(n.seq)::text from kpi_ledger.node_runs n where n.run_id = r.run_id) as seq
-    from kpi_ledger.runs r
+    select r.run_id, (select max(n.seq)::text from ${NODE_RUNS} n where n.run_id = r.run_id) as seq
+    from ${RUNS} r
     where ${runId === undefined ? sql`true` : sql`r.run_id = ${runId}`}
     order by r.started_at desc limit 1`.execute(db);
   const row = rows[0];
@@ -50,7 +51,7 @@ async function modifiedNodes(db: Kysely<any> | undefined, project: Project, upTo
     const bound = upToSeq === undefined ? sql`` : sql`and seq <= ${upToSeq ?? '0'}::bigint`;
     const { rows } = await sql<{ node_id: string; code: string | null; declaration: string | null }>`
       select distinct on (node_id) node_id, fingerprint_parts->>'code' as code, fingerprint_parts->>'declaration' as declaration
-      from kpi_ledger.node_runs
+      from ${NODE_RUNS}
       where node_id = any(${nodes}::text[]) and status in ('succeeded', 'fresh') and fingerprint_parts is not null ${bound}
       order by node_id, seq desc`.execute(db);
     for (const row of rows) last.set(row.node_id, row);
@@ -67,7 +68,7 @@ async function modifiedNodes(db: Kysely<any> | undefined, project: Project, upTo
 
 async function runResults(db: Kysely<any>, runId: string): Promise<Map<string, Set<RunResult>>> {
   const { rows } = await sql<{ node_id: string; status: string }>`
-    select distinct node_id, status from kpi_ledger.node_runs where run_id = ${runId}`.execute(db);
+    select distinct node_id, status from ${NODE_RUNS} where run_id = ${runId}`.execute(db);
   const results = new Map<string, Set<RunResult>>();
   for (const row of rows) {
     const result = RESULT_OF[row.status];

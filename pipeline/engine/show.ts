@@ -45,7 +45,7 @@ export async function computeForShow(options: {
   const node = project.graph.getNodeAttributes(options.nodeId);
   if (node.kind !== 'kpi') throw new Error(`${options.nodeId} is not a KPI`);
   const connectors = await createConnectors(config, log, process.env, { toRead: true });
-  const values = await StoredValues.load(warehouse.db, project.domains);
+  const values = await StoredValues.load(warehouse, project.domains);
   const restatements = LatestRestatements.none();
   const sources = new Sources(config, warehouse, connectors.sheets, { remember: false, freshness: freshnessRules(config) });
   const freshness = new Freshness({

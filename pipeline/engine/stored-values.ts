@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
 import type { WeekValue } from '../../graph/declare.ts';
 import { kpiNumberLabel } from '../../graph/ids.ts';
 import type { IsoWeek } from '../../graph/iso-week.ts';
 import { readStoredValues } from '../connectors/warehouse/scorecards.ts';
+import type { Warehouse } from '../connectors/warehouse/warehouse.ts';
+import { fallsBack } from '../environments/layers.ts';
 
 /** Values of one domain: ISO week → KPI number label (`05`) → value. */
 type DomainValues = Map<string, Map<string, number | null>>;
@@ -16,11 +17,14 @@ type DomainValues = Map<string, Map<string, number | null>>;
 export class StoredValues {
   private constructor(private readonly domains: Map<string, DomainValues>) {}
 
-  static async load(db: Kysely<any>, domains: readonly string[]): Promise<StoredValues> {
+  /** In an environment other than prod, its own values over prod's (see environments/layers.ts). */
+  static async load(warehouse: Pick<Warehouse, 'db' | 'prod'>, domains: readonly string[]): Promise<StoredValues> {
     const loaded = new Map<string, DomainValues>();
     for (const domain of domains) {
       const values: DomainValues = new Map();
-      for (const row of await readStoredValues(db, domain)) weekOf(values, row.week).set(row.kpiNumber, row.value);
+      for (const db of fallsBack(warehouse) ? [warehouse.prod, warehouse.db] : [warehouse.db]) {
+        for (const row of await readStoredValues(db, domain)) weekOf(values, row.week).set(row.kpiNumber, row.value);
+      }
       loaded.set(domain, values);
     }
     return new StoredValues(loaded);
@@ -40,6 +44,12 @@ export class StoredValues {
   /** Every stored value of a domain for one week, by KPI number label. */
   week(domain: string, week: IsoWeek): ReadonlyMap<string, number | null> {
     return this.domains.get(domain)?.get(week.id) ?? new Map();
+  }
+
+  /** The weeks the KPI has a row for (its value may be null). */
+  weeksOf(domain: string, kpiNumber: number): string[] {
+    const label = kpiNumberLabel(kpiNumber);
+    return [...(this.domains.get(domain) ?? new Map<string, Map<string, number | null>>())].flatMap(([week, kpis]) => (kpis.has(label) ? [week] : []));
   }
 
   /** Call once the value is committed. */

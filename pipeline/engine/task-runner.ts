@@ -74,6 +74,11 @@ export interface TaskRunnerOptions {
   /** Warnings given to the values this run computes, by task id (`success.kpi32@2026-W47`): noted on their cells when published. */
   readonly warnings: Map<string, string>;
   readonly warningOf: (nodeId: string, week: string) => string | undefined;
+  /**
+   * A value computed elsewhere (an environment being promoted) that a stale KPI task takes
+   * instead of computing, when it was computed with the fingerprint the task has now.
+   */
+  readonly adopt?: (taskId: string, fingerprint: Fingerprint) => { readonly value: number | null; readonly reason: string } | undefined;
 }
 
 /**
@@ -137,6 +142,8 @@ export class TaskRunner {
           return { kind: 'kpi', value: stored?.value ?? null, fresh: true, fingerprint, reasons };
         }
         log.debug({ reasons }, 'stale');
+        const adopted = this.options.adopt?.(task.id, fingerprint);
+        if (adopted) return { kind: 'kpi', value: adopted.value, fresh: false, fingerprint, reasons: [...reasons, adopted.reason] };
         // A week is not computed from an extract that has not landed it: the task is withheld, and what reads it with it.
         const holds = await this.sourceHolds(node.id, weekOf(task));
         const error = holds.find((hold) => hold.level === 'error');

@@ -3,6 +3,7 @@ import type { Kysely, RawBuilder } from 'kysely';
 import type { ModelDeclaration, TableHandle } from '../../graph/declare.ts';
 import { MODEL_SCHEMA, modelTable } from '../../graph/ids.ts';
 import { DefinitionError } from '../../graph/errors.ts';
+import { ownSchema, regclassText } from '../environments/environment.ts';
 
 /** What a build did to the model's table. */
 export interface ModelBuild {
@@ -50,7 +51,7 @@ export async function materializeModel(db: Kysely<any>, id: string, declaration:
     throw new DefinitionError([{ message: `model ${id}: its query takes no parameters (PostgreSQL creates a table from a query only without them); write constants with sql.lit(…)` }]);
   }
   return db.transaction().execute(async (trx) => {
-    await sql`create schema if not exists ${sql.id(MODEL_SCHEMA)}`.execute(trx);
+    await sql`create schema if not exists ${sql.id(ownSchema(trx, MODEL_SCHEMA))}`.execute(trx);
     await sql`drop table if exists ${sql.table(next)}`.execute(trx);
     await create.execute(trx);
     const built = await columnsOf(trx, next);
@@ -83,7 +84,7 @@ export async function materializeModel(db: Kysely<any>, id: string, declaration:
 
 /** Whether a model has been built: its table exists. */
 export async function modelBuilt(db: Kysely<any>, id: string): Promise<boolean> {
-  const { rows } = await sql<{ exists: boolean }>`select to_regclass(${modelTable(id)}) is not null as exists`.execute(db);
+  const { rows } = await sql<{ exists: boolean }>`select to_regclass(${regclassText(db, modelTable(id))}) is not null as exists`.execute(db);
   return rows[0]?.exists === true;
 }
 
@@ -91,7 +92,7 @@ export async function modelBuilt(db: Kysely<any>, id: string): Promise<boolean> 
 async function columnsOf(db: Kysely<any>, table: string): Promise<{ name: string; type: string }[]> {
   const { rows } = await sql<{ name: string; type: string }>`
     select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
-    where attrelid = to_regclass(${table}) and attnum > 0 and not attisdropped order by attnum`.execute(db);
+    where attrelid = to_regclass(${regclassText(db, table)}) and attnum > 0 and not attisdropped order by attnum`.execute(db);
   return rows;
 }
 

@@ -50,12 +50,12 @@ export interface RunReport {
 }
 
 /** An ISO instant as local time with its offset in `timeZone`: `2026-11-23T08:15:02+01:00`. */
-function localTime(instant: string | null, timeZone: string): string | null {
+export function localTime(instant: string | null, timeZone: string): string | null {
   return instant === null ? null : Temporal.Instant.from(instant).toZonedDateTimeISO(timeZone).toString({ timeZoneName: 'never', smallestUnit: 'second' });
 }
 
 /** `2026-11-23 08:15:02`: the local time of a report, for a table. */
-const wallClock = (local: string | null) => (local === null ? '' : local.slice(0, 19).replace('T', ' '));
+export const wallClock = (local: string | null) => (local === null ? '' : local.slice(0, 19).replace('T', ' '));
 
 /** A ledger node-run as reported: a value of one of the project's KPIs is shown by its unit. */
 export function nodeRunReport(row: NodeRunRow, project: Project, timeZone: string): NodeRunReport {

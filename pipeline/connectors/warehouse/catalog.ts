@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
+import { regclassText } from '../../environments/environment.ts';
 
 /** A column of a warehouse table, its type as PostgreSQL names it without modifiers (`date`, `timestamp with time zone`, `numeric`, …). */
 export interface TableColumn {
@@ -15,7 +16,7 @@ export interface TableColumn {
 export async function describeTable(db: Kysely<any>, table: string): Promise<TableColumn[] | undefined> {
   const { rows } = await sql<{ name: string | null; type: string | null }>`
     select a.attname as name, format_type(a.atttypid, null) as type
-    from (select to_regclass(${table}) as oid) t
+    from (select to_regclass(${regclassText(db, table)}) as oid) t
     left join pg_attribute a on a.attrelid = t.oid and a.attnum > 0 and not a.attisdropped
     where t.oid is not null
     order by a.attnum`.execute(db);

@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect } from 'kysely';
-import type { Warehouse } from './warehouse.ts';
+import type { Connection } from './warehouse.ts';
 
 /** The embedded warehouse in `dir`, or in memory when `dir` is undefined. */
-export async function openPglite(dir: string | undefined): Promise<{ warehouse: Warehouse }> {
+export async function openPglite(dir: string | undefined): Promise<{ warehouse: Connection }> {
   if (dir !== undefined) await mkdir(dir, { recursive: true });
   const pglite = await PGlite.create(dir);
   const db = new Kysely({ dialect: new PGliteDialect({ pglite }) });

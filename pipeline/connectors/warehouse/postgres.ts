@@ -5,7 +5,7 @@ import { ConfigError } from '../../config.ts';
 import type { Logger } from '../../log.ts';
 import { WAREHOUSE_PATIENCE_MS, isTransient, withWarehouseRetry } from '../../engine/retry.ts';
 import { cancellation } from './cancellation.ts';
-import type { Warehouse } from './warehouse.ts';
+import type { Connection } from './warehouse.ts';
 
 /** A connection attempt that gets no answer fails after this long (then it is retried, see withWarehouseRetry). */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -82,7 +82,7 @@ export function unreachable(url: string, error: unknown): WarehouseLostError {
  * the server for up to WAREHOUSE_PATIENCE_MS. Longer, and the warehouse is `lost`. Queries
  * started under `cancelledBy` are cancelled on the server when its signal aborts.
  */
-export function openPostgres(url: string, log: Logger): Warehouse {
+export function openPostgres(url: string, log: Logger): Connection {
   const settings = connectionSettings(url);
   const pool = new pg.Pool({ ...settings, max: POOL_SIZE });
   // A connection that breaks while idle is dropped by the pool, which then emits the error:

@@ -3,8 +3,8 @@ import type { Kysely } from 'kysely';
 import { isValidName, kpiNumberLabel } from '../../../graph/ids.ts';
 import type { IsoWeek } from '../../../graph/iso-week.ts';
 import type { Write } from './write-at-once.ts';
+import { SCORECARD_SCHEMA, regclassText } from '../../environments/environment.ts';
 
-const SCORECARD_SCHEMA = 'vl_analytics';
 export const RANGE_TYPE = 'weekly';
 
 type Db = Kysely<any>;
@@ -83,7 +83,7 @@ export interface StoredValue {
 
 /** Every stored value of a domain, oldest week first; none when the domain has never run (its table does not exist yet). */
 export async function readStoredValues(db: Db, domain: string): Promise<StoredValue[]> {
-  const { rows } = await sql<{ exists: boolean }>`select to_regclass(${`${SCORECARD_SCHEMA}.${scorecardTable(domain)}`}) is not null as exists`.execute(db);
+  const { rows } = await sql<{ exists: boolean }>`select to_regclass(${regclassText(db, `${SCORECARD_SCHEMA}.${scorecardTable(domain)}`)}) is not null as exists`.execute(db);
   if (!rows[0]?.exists) return [];
   const values: { kpi_number: string; iso_week: string; field_value: number | null }[] = await db
     .withSchema(SCORECARD_SCHEMA)

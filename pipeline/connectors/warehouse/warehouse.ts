@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../log.ts';
+import { ConfigError } from '../../config.ts';
 import type { Config } from '../../config.ts';
+import { PROD, ensureEnvironment, environmentExists, inEnvironment, otherEnvironments } from '../../environments/environment.ts';
 import { fixturesLoaded, loadFixtures } from './fixtures.ts';
 import { ledgerState, migrate } from './migrations.ts';
 import { openPostgres } from './postgres.ts';
@@ -12,7 +14,15 @@ import { withTimeout } from '../../engine/retry.ts';
  * The warehouse: a Kysely instance over PostgreSQL. The embedded engine (PGlite) and the
  * production one differ in how they connect, not in the SQL.
  */
-export interface Warehouse {
+export interface Warehouse extends Connection {
+  /** The environment the commands work in (see environments/environment.ts); `db` reads and writes its schemas. */
+  readonly environment: string;
+  /** Prod's own handle (the same as `db` in prod): another environment reads what it has not computed itself from prod. */
+  readonly prod: Kysely<any>;
+}
+
+/** A connection to the warehouse, in no environment yet (what the PostgreSQL and PGlite openers return). */
+export interface Connection {
   readonly engine: 'pglite' | 'postgres';
   readonly db: Kysely<any>;
   /** Where it is, without credentials: safe to log. */
@@ -33,18 +43,15 @@ export interface ReadOnlyWarehouse extends Warehouse {
  * demo data unless `demoData` is false (`seed` loads it itself, and says what it did).
  */
 export async function openWarehouse(config: Config, log: Logger, options: { readonly demoData?: boolean } = {}): Promise<Warehouse> {
-  if (config.databaseUrl) {
-    const warehouse = openPostgres(config.databaseUrl, log);
-    await prepare(warehouse, config, log);
-    return warehouse;
+  const connection = config.databaseUrl ? openPostgres(config.databaseUrl, log) : (await openEmbedded(embeddedStore(config))).warehouse;
+  await prepare(connection, config, log);
+  if (!config.databaseUrl && options.demoData !== false && !(await fixturesLoaded(connection.db))) {
+    log.info({ warehouse: connection.location, fixtures: config.paths.fixtures }, 'new embedded warehouse: loading the demo source data');
+    await loadFixtures(connection.db, config.paths.fixtures);
   }
-  const { warehouse } = await openEmbedded(embeddedStore(config));
-  await prepare(warehouse, config, log);
-  if (options.demoData !== false && !(await fixturesLoaded(warehouse.db))) {
-    log.info({ warehouse: warehouse.location, fixtures: config.paths.fixtures }, 'new embedded warehouse: loading the demo source data');
-    await loadFixtures(warehouse.db, config.paths.fixtures);
-  }
-  return warehouse;
+  // A new environment needs nothing but its name: its first run makes its schemas.
+  await closingOnError(connection, () => ensureEnvironment(connection.db, config.environment));
+  return inEnvironmentOf(connection, config.environment);
 }
 
 /**
@@ -53,13 +60,34 @@ export async function openWarehouse(config: Config, log: Logger, options: { read
  * does not exist yet, which is made as a run would make it (the embedded default's first use).
  */
 export async function openWarehouseToRead(config: Config, log: Logger): Promise<ReadOnlyWarehouse> {
-  if (!config.databaseUrl && !existsSync(join(embeddedStore(config), 'PG_VERSION'))) return { ...(await openWarehouse(config, log)), hasLedger: true };
-  const warehouse = config.databaseUrl ? openPostgres(config.databaseUrl, log) : (await openEmbedded(embeddedStore(config))).warehouse;
+  if (!config.databaseUrl && !existsSync(join(embeddedStore(config), 'PG_VERSION'))) {
+    if (config.environment !== PROD) throw await unknownEnvironment(config.environment, []);
+    return { ...(await openWarehouse(config, log)), hasLedger: true };
+  }
+  const connection = config.databaseUrl ? openPostgres(config.databaseUrl, log) : (await openEmbedded(embeddedStore(config))).warehouse;
+  return closingOnError(connection, async () => {
+    const hasLedger = await withTimeout(() => ledgerState(connection.db), config.tasks.timeoutSeconds * 1000, undefined, 'reading the warehouse schema');
+    if (config.environment !== PROD && !(hasLedger && (await environmentExists(connection.db, config.environment)))) {
+      throw await unknownEnvironment(config.environment, hasLedger ? await otherEnvironments(connection.db) : []);
+    }
+    return { ...inEnvironmentOf(connection, config.environment), hasLedger };
+  });
+}
+
+function inEnvironmentOf(connection: Connection, environment: string): Warehouse {
+  return { ...connection, db: inEnvironment(connection.db, environment), prod: connection.db, environment };
+}
+
+/** A reader asked for an environment no run has worked in: exit 2, naming those that exist. */
+async function unknownEnvironment(environment: string, others: readonly string[]): Promise<ConfigError> {
+  return new ConfigError(`there is no environment "${environment}" in this warehouse (a run makes one); environments: ${[PROD, ...others].join(', ')}`);
+}
+
+async function closingOnError<T>(connection: Connection, work: () => Promise<T>): Promise<T> {
   try {
-    const hasLedger = await withTimeout(() => ledgerState(warehouse.db), config.tasks.timeoutSeconds * 1000, undefined, 'reading the warehouse schema');
-    return { ...warehouse, hasLedger };
+    return await work();
   } catch (error) {
-    await warehouse.close();
+    await connection.close();
     throw error;
   }
 }
@@ -69,13 +97,8 @@ const embeddedStore = (config: Config) => `${config.paths.state}/warehouse`;
 /** PGlite, loaded only when the warehouse is embedded. */
 const openEmbedded = async (dir: string) => (await import('./pglite.ts')).openPglite(dir);
 
-async function prepare(warehouse: Warehouse, config: Config, log: Logger): Promise<void> {
-  try {
-    // Under the task time limit: another process migrating could hold the schema's lock.
-    await withTimeout(() => migrate(warehouse.db), config.tasks.timeoutSeconds * 1000, undefined, 'bringing the warehouse schema up to date');
-  } catch (error) {
-    await warehouse.close();
-    throw error;
-  }
+async function prepare(warehouse: Connection, config: Config, log: Logger): Promise<void> {
+  // Under the task time limit: another process migrating could hold the schema's lock.
+  await closingOnError(warehouse, () => withTimeout(() => migrate(warehouse.db), config.tasks.timeoutSeconds * 1000, undefined, 'bringing the warehouse schema up to date'));
   log.debug({ warehouse: warehouse.location, engine: warehouse.engine }, 'warehouse ready');
 }

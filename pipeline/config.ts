@@ -238,7 +238,9 @@ export async function loadConfig(source: ConfigSource, env: NodeJS.ProcessEnv = 
   if (!parsed.success) {
     // Unknown keys first: a misspelt key also leaves the key meant missing. Their messages name their own paths (see strictObject).
     const unknownKeys = parsed.error.issues.filter((issue) => issue.code === 'unrecognized_keys').map((issue) => issue.message);
-    const others = parsed.error.issues.filter((issue) => issue.code !== 'unrecognized_keys').map((issue) => `${keyPath(issue.path) || '(root)'}: ${issue.message}`);
+    // A record key that breaks its rule (an environment's name, say) says the rule, not zod's "Invalid key in record".
+    const messageOf = (issue: z.core.$ZodIssue) => (issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message);
+    const others = parsed.error.issues.filter((issue) => issue.code !== 'unrecognized_keys').map((issue) => `${keyPath(issue.path) || '(root)'}: ${messageOf(issue)}`);
     throw new ConfigError(`${file}: ${[...unknownKeys, ...others].join('; ')}`);
   }
   const root = dirname(resolve(file));

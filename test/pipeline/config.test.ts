@@ -184,3 +184,29 @@ describe('the command line', () => {
     assert.match(level.stderr, /^error: environment variable KPI_LOG_LEVEL: "loud" is not a log level/);
   });
 });
+
+describe('environments', () => {
+  const google = { success: { spreadsheetId: 'prodSpreadsheet0001' } };
+  test('prod by default: its workbooks and spreadsheets as configured', async () => {
+    const config = await load({ scorecards: google });
+    assert.equal(config.environment, 'prod');
+    assert.deepEqual(config.scorecards, google);
+    assert.equal(config.paths.scorecards, join(dir, 'out', 'scorecards'));
+  });
+
+  test("KPI_ENV: workbooks of its own under <scorecardDir>/<env>/, and no Google sheet but the environment's own", async () => {
+    const bare = await load({ scorecards: google }, { KPI_ENV: 'pr-123' });
+    assert.equal(bare.environment, 'pr-123');
+    assert.deepEqual(bare.scorecards, {});
+    assert.equal(bare.paths.scorecards, join(dir, 'out', 'scorecards', 'pr-123'));
+    const own = { success: { spreadsheetId: 'reviewSpreadsheet01' } };
+    const configured = await load({ scorecards: google, environments: { 'pr-123': { scorecards: own } } }, { KPI_ENV: 'pr-123' });
+    assert.deepEqual(configured.scorecards, own);
+  });
+
+  test('a name other than letters, digits, - and _ (at most 40) is refused, from KPI_ENV or the file', async () => {
+    assert.match(await configErrorOf(load({}, { KPI_ENV: 'a/b' })), /environment variable KPI_ENV: is not an environment name: use letters, digits, - and _, at most 40 characters/);
+    assert.match(await configErrorOf(load({}, { KPI_ENV: 'x'.repeat(41) })), /KPI_ENV/);
+    assert.match(await configErrorOf(load({ environments: { 'bad name': { scorecards: {} } } })), /environments\.bad name: environment names are letters, digits, - and _/);
+  });
+});

@@ -58,7 +58,7 @@ export async function selectionState(config: Config, project: Project, selectors
   const needs = methodsNeedingState(selectors);
   if (!needs.state && !needs.result) return undefined;
   const request = { ...needs, ...(runId !== undefined ? { runId } : {}) };
-  return withWarehouse(config, (warehouse) => readSelectionState(warehouse.hasLedger ? warehouse.db : undefined, project, request));
+  return withWarehouse(config, (warehouse) => readSelectionState(warehouse.hasLedger ? warehouse : undefined, project, request), undefined, { newEnvironment: 'as prod' });
 }
 
 /** `--json` output: one JSON document on stdout and nothing else (logs go to stderr). */

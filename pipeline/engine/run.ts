@@ -158,7 +158,7 @@ async function openSession(
   // A reader (plan) changes nothing: no migration, no table, no Google client until a Google sheet is read.
   const toRead = beforePlanning === undefined;
   const connectors = await createConnectors(options.config, options.log, options.env, { toRead });
-  const warehouse: ReadOnlyWarehouse = toRead ? await openWarehouseToRead(options.config, options.log) : { ...(await openWarehouse(options.config, options.log)), hasLedger: true };
+  const warehouse: ReadOnlyWarehouse = toRead ? await openWarehouseToRead(options.config, options.log, { newEnvironment: 'as prod' }) : { ...(await openWarehouse(options.config, options.log)), hasLedger: true };
   const step = warehouseSteps(options.config, options.log, warehouse.lost);
   const fromLedger = <T>(read: () => Promise<T>, empty: T) => (warehouse.hasLedger ? read() : Promise.resolve(empty));
   try {

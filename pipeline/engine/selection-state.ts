@@ -5,6 +5,8 @@ import { SelectorError } from '../../graph/errors.ts';
 import type { Project } from '../project/project.ts';
 import { declarationHash } from './fingerprint.ts';
 import { NODE_RUNS, RUNS } from './ledger.ts';
+import type { Warehouse } from '../connectors/warehouse/warehouse.ts';
+import { fallsBack } from '../environments/layers.ts';
 
 /** A node-run's status as dbt's `result:` names it; `abandoned` (never finished) is none of them. */
 const RESULT_OF: Readonly<Record<string, RunResult>> = { succeeded: 'success', fresh: 'success', failed: 'error', 'check failed': 'fail', blocked: 'blocked' };
@@ -24,11 +26,14 @@ export interface StateRequest {
  * compared with), or when it never succeeded; its results are the outcomes of its tasks in
  * that run. `db` is undefined for a warehouse no run has written to: everything is modified.
  */
-export async function readSelectionState(db: Kysely<any> | undefined, project: Project, request: StateRequest): Promise<SelectionState> {
+export async function readSelectionState(warehouse: Pick<Warehouse, 'db' | 'prod'> | undefined, project: Project, request: StateRequest): Promise<SelectionState> {
+  const db = warehouse?.db;
   const run = db === undefined ? undefined : await runCompared(db, request.runId);
   if (request.runId !== undefined && run === undefined) throw new SelectorError(`--state ${request.runId}: no such run in the ledger (see \`history\`)`);
+  // In an environment, a node it has never run compares with prod's (see environments/layers.ts); against a given run, with that run only.
+  const fallback = warehouse && request.runId === undefined && fallsBack(warehouse) ? warehouse.prod : undefined;
   return {
-    modified: request.state ? await modifiedNodes(db, project, request.runId === undefined ? undefined : run?.seq) : new Set(),
+    modified: request.state ? await modifiedNodes(db, project, request.runId === undefined ? undefined : run?.seq, fallback) : new Set(),
     results: request.result && run !== undefined && db !== undefined ? await runResults(db, run.runId) : new Map(),
   };
 }
@@ -44,18 +49,21 @@ async function runCompared(db: Kysely<any>, runId: string | undefined): Promise<
   return row && { runId: row.run_id, seq: row.seq };
 }
 
-async function modifiedNodes(db: Kysely<any> | undefined, project: Project, upToSeq: string | null | undefined): Promise<Set<string>> {
+async function modifiedNodes(db: Kysely<any> | undefined, project: Project, upToSeq: string | null | undefined, fallback: Kysely<any> | undefined): Promise<Set<string>> {
   const nodes = project.graph.filterNodes((_id, node) => node.kind === 'kpi' || node.kind === 'publish' || node.kind === 'model');
   const last = new Map<string, { code: string | null; declaration: string | null }>();
-  if (db !== undefined && nodes.length > 0) {
+  const readLast = async (from: Kysely<any>, ids: readonly string[]) => {
+    if (ids.length === 0) return;
     const bound = upToSeq === undefined ? sql`` : sql`and seq <= ${upToSeq ?? '0'}::bigint`;
     const { rows } = await sql<{ node_id: string; code: string | null; declaration: string | null }>`
       select distinct on (node_id) node_id, fingerprint_parts->>'code' as code, fingerprint_parts->>'declaration' as declaration
       from ${NODE_RUNS}
-      where node_id = any(${nodes}::text[]) and status in ('succeeded', 'fresh') and fingerprint_parts is not null ${bound}
-      order by node_id, seq desc`.execute(db);
+      where node_id = any(${ids}::text[]) and status in ('succeeded', 'fresh') and fingerprint_parts is not null ${bound}
+      order by node_id, seq desc`.execute(from);
     for (const row of rows) last.set(row.node_id, row);
-  }
+  };
+  if (db !== undefined) await readLast(db, nodes);
+  if (fallback !== undefined) await readLast(fallback, nodes.filter((id) => !last.has(id)));
   const modified = new Set<string>();
   for (const id of nodes) {
     const node = project.graph.getNodeAttributes(id);

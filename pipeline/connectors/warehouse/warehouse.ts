@@ -59,19 +59,31 @@ export async function openWarehouse(config: Config, log: Logger, options: { read
  * (`plan`, `status`, `history`, `explain`, `docs`). The one exception is an embedded store that
  * does not exist yet, which is made as a run would make it (the embedded default's first use).
  */
-export async function openWarehouseToRead(config: Config, log: Logger): Promise<ReadOnlyWarehouse> {
+export async function openWarehouseToRead(config: Config, log: Logger, options: ReadOptions = {}): Promise<ReadOnlyWarehouse> {
+  const newEnvironment = async (connection: Connection, hasLedger: boolean): Promise<ReadOnlyWarehouse> => {
+    if (options.newEnvironment !== 'as prod') throw await unknownEnvironment(config.environment, hasLedger ? await otherEnvironments(connection.db) : []);
+    // What its first run would find: nothing of its own, everything read from prod.
+    return { ...connection, prod: connection.db, environment: config.environment, hasLedger };
+  };
   if (!config.databaseUrl && !existsSync(join(embeddedStore(config), 'PG_VERSION'))) {
-    if (config.environment !== PROD) throw await unknownEnvironment(config.environment, []);
-    return { ...(await openWarehouse(config, log)), hasLedger: true };
+    const created = await openWarehouse({ ...config, environment: PROD }, log);
+    return config.environment === PROD ? { ...created, hasLedger: true } : closingOnError(created, () => newEnvironment(created, true));
   }
   const connection = config.databaseUrl ? openPostgres(config.databaseUrl, log) : (await openEmbedded(embeddedStore(config))).warehouse;
   return closingOnError(connection, async () => {
     const hasLedger = await withTimeout(() => ledgerState(connection.db), config.tasks.timeoutSeconds * 1000, undefined, 'reading the warehouse schema');
-    if (config.environment !== PROD && !(hasLedger && (await environmentExists(connection.db, config.environment)))) {
-      throw await unknownEnvironment(config.environment, hasLedger ? await otherEnvironments(connection.db) : []);
-    }
+    if (config.environment !== PROD && !(hasLedger && (await environmentExists(connection.db, config.environment)))) return newEnvironment(connection, hasLedger);
     return { ...inEnvironmentOf(connection, config.environment), hasLedger };
   });
+}
+
+export interface ReadOptions {
+  /**
+   * An environment no run has made yet: an error naming those there are (the default: `status`,
+   * `history` and the other readers of what it holds), or read as its first run would find it,
+   * everything from prod (`plan`, and the ledger state selectors read).
+   */
+  readonly newEnvironment?: 'refuse' | 'as prod';
 }
 
 function inEnvironmentOf(connection: Connection, environment: string): Warehouse {

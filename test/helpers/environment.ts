@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { loadConfig } from '../../pipeline/config.ts';
@@ -36,13 +37,16 @@ export interface TestEnvironment {
 /**
  * `demoData: false` leaves a PostgreSQL database bare (no schema, no source data), as a new
  * production warehouse is; an embedded one gets the demo data on first use unless `seed` opens it first.
+ * An embedded warehouse with the demo data starts as a copy of one made once (see seededStore),
+ * unless `newStore` asks for the first use itself.
  */
-export async function createEnvironment(engine: Engine = 'pglite', options: { readonly demoData?: boolean } = {}): Promise<TestEnvironment> {
+export async function createEnvironment(engine: Engine = 'pglite', options: { readonly demoData?: boolean; readonly newStore?: boolean } = {}): Promise<TestEnvironment> {
   const dir = await mkdtemp(join(tmpdir(), 'kpi-test-'));
   const env: Record<string, string> = {
     KPI_STATE_DIR: join(dir, 'state'),
     KPI_SCORECARD_DIR: join(dir, 'scorecards'),
   };
+  if (engine === 'pglite' && options.demoData !== false && !options.newStore) await cp(await seededStore(), join(dir, 'state', 'warehouse'), { recursive: true });
   let dropDatabase = async () => {};
   if (engine === 'postgres') {
     if (!POSTGRES_URL) throw new Error('KPI_TEST_POSTGRES_URL is not set');
@@ -73,6 +77,36 @@ export async function createEnvironment(engine: Engine = 'pglite', options: { re
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * An embedded warehouse migrated and seeded with the demo data, made once per version of the
+ * fixtures, the migrations and PGlite, and kept for every test process: making one takes seconds
+ * of CPU (PGlite's start and the fixtures' load), copying it a fraction of one. Made in a
+ * temporary folder and renamed, so concurrent test processes never see half of one.
+ */
+async function seededStore(): Promise<string> {
+  const hash = createHash('sha256');
+  const fixtures = join(REPO, 'fixtures', 'warehouse');
+  for (const file of (await readdir(fixtures)).sort()) hash.update(file).update(await readFile(join(fixtures, file)));
+  hash.update(await readFile(join(REPO, 'pipeline', 'connectors', 'warehouse', 'migrations.ts')));
+  hash.update(await readFile(join(REPO, 'pipeline', 'connectors', 'warehouse', 'fixtures.ts')));
+  hash.update(JSON.parse(await readFile(join(REPO, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')).version);
+  const store = join(REPO, 'node_modules', '.cache', 'kpi-factory', `test-store-${hash.digest('hex').slice(0, 16)}`);
+  if (existsSync(join(store, 'PG_VERSION'))) return store;
+  const building = await mkdtemp(join(tmpdir(), 'kpi-store-'));
+  const config = await loadConfig({ file: join(REPO, 'kpi.config.json'), explicit: true }, { KPI_STATE_DIR: building });
+  const warehouse = await openWarehouse(config, silent);
+  await warehouse.close();
+  await mkdir(dirname(store), { recursive: true });
+  try {
+    await rename(join(building, 'warehouse'), store);
+  } catch (error) {
+    // Another test process made it first: the same store.
+    if (!existsSync(join(store, 'PG_VERSION'))) throw error;
+  }
+  await rm(building, { recursive: true, force: true });
+  return store;
 }
 
 async function adminQuery(statement: string): Promise<void> {

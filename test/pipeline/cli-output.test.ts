@@ -53,7 +53,7 @@ describe('--version', () => {
 describe('ls: the nodes a selection matches, from the declarations alone', () => {
   let environment: TestEnvironment;
   before(async () => {
-    environment = await createEnvironment();
+    environment = await createEnvironment('pglite', { newStore: true });
   });
   after(() => environment.cleanup());
   const ls = (...args: string[]) => runCli(['ls', ...args], environment.env);

@@ -29,7 +29,7 @@ describe('quick start: run --target success.publish', () => {
   const weeks = [-4, -3, -2, -1, 0].map((back) => week.add(back));
 
   before(async () => {
-    environment = await createEnvironment();
+    environment = await createEnvironment('pglite', { newStore: true });
     first = await runCli(['run', '--target', 'success.publish'], environment.env);
     second = await runCli(['run', '--target', 'success.publish'], environment.env);
   });
@@ -228,7 +228,7 @@ describe('invalid node folders: exit 2, the files named, nothing written', () =>
   ];
   for (const { folder, expect } of cases) {
     test(folder, async () => {
-      const environment = await createEnvironment();
+      const environment = await createEnvironment('pglite', { newStore: true });
       try {
         const result = await runCli(['run', '--nodes', join(REPO, 'fixtures', 'broken-nodes', folder)], environment.env);
         assert.equal(result.code, 2, result.stderr);

@@ -149,7 +149,7 @@ describe('a KPI importing a helper, planned and run', () => {
 });
 
 test('the CLI exits 2 on an unresolvable import, before anything runs', async () => {
-  const environment = await createEnvironment();
+  const environment = await createEnvironment('pglite', { newStore: true });
   try {
     const result = await runCli(['run', '--nodes', join(REPO, 'fixtures', 'broken-nodes', 'unresolved-import'), '--week', '2026-W10'], environment.env);
     assert.equal(result.code, 2, result.stderr);

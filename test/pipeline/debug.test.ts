@@ -24,7 +24,7 @@ async function closedPort(): Promise<number> {
 describe('debug', () => {
   let environment: TestEnvironment;
   before(async () => {
-    environment = await createEnvironment();
+    environment = await createEnvironment('pglite', { newStore: true });
   });
   after(() => environment.cleanup());
 

@@ -23,7 +23,7 @@ const sorted = (list: string[]) => [...list].sort();
 describe('ls with the methods read from the declarations', () => {
   let environment: TestEnvironment;
   before(async () => {
-    environment = await createEnvironment();
+    environment = await createEnvironment('pglite', { newStore: true });
   });
   after(() => environment.cleanup());
   const ls = (...args: string[]) => runCli(['ls', ...args], environment.env);

@@ -477,7 +477,8 @@ function runRecorder(context: RecorderContext) {
       if (task.node.kind !== 'kpi' || !task.week) return recordNodeRunOf(result, { ...ran, value: value.value });
       const { declaration } = task.node;
       const week = task.week;
-      const published = context.published.get(`${task.node.id}@${week.id}`);
+      // A value that failed an `error` check is never published: it changes no published value (yet).
+      const published = result.status === 'check failed' ? undefined : context.published.get(`${task.node.id}@${week.id}`);
       const restatement: Restatement | undefined =
         published && !sameValue(published.value, value.value)
           ? { nodeId: task.node.id, week: week.id, previous: published.value, value: value.value, publishedAt: published.publishedAt, runId, restatedAt: Temporal.Now.instant().toString() }

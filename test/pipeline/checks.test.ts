@@ -137,3 +137,30 @@ describe('checks with severities', () => {
     }
   });
 });
+
+describe('a value that failed an error check was never published: no restatement', () => {
+  let environment: TestEnvironment;
+  let nodes: string;
+  before(async () => {
+    environment = await createEnvironment();
+    nodes = await copyNodes(join(REPO, 'nodes'));
+  });
+  after(async () => {
+    await rm(nodes, { recursive: true, force: true });
+    await environment.cleanup();
+  });
+
+  test('published, then recomputed to a value its check refuses: stored, not published, not a restatement', async () => {
+    const published = await runCli(['run', '--target', 'success.publish', '--week', WEEK, '--nodes', nodes], environment.env);
+    assert.equal(published.code, 0, published.stderr);
+    await edit(nodes, 'success/kpi06.ts', 'return result.rows[0]?.completed ?? 0;', 'return (result.rows[0]?.completed ?? 0) + 1000;');
+    const refused = await runCli(['run', '--target', 'success.publish', '--week', WEEK, '--nodes', nodes, '--json'], environment.env);
+    assert.equal(refused.code, 1, refused.stderr);
+    const events = refused.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; task?: string; status?: string; restatements?: string[] });
+    assert.equal(events.find((event) => event.event === 'task finished' && event.task === `success.kpi06@${WEEK}`)?.status, 'check failed');
+    assert.deepEqual(events.filter((event) => event.event === 'value restated'), []);
+    assert.deepEqual(events.find((event) => event.event === 'run finished')?.restatements, []);
+    const listed = await runCli(['restatements', '--json'], environment.env);
+    assert.deepEqual(JSON.parse(listed.stdout), []);
+  });
+});

@@ -19,11 +19,16 @@ export async function statusCommand(flags: { config?: string; nodes?: string; al
   const config = await readConfig(flags);
   const project = await loadProject(config, nodesDirOf(flags));
   const rows = await withWarehouse(config, (warehouse) => latestNodeRuns(warehouse.db), () => []);
-  const statuses: NodeStatus[] = rows.map((row) => ({ ...nodeRunReport(row, project, config.timeZone), removed: !inProject(row, project, config) }));
+  const ran: NodeStatus[] = rows.map((row) => ({ ...nodeRunReport(row, project, config.timeZone), removed: !inProject(row, project, config) }));
+  const keyOf = (status: NodeStatus) => `${status.node} ${status.destination ?? ''}`;
+  const seen = new Set(ran.map(keyOf));
+  const statuses = [...ran, ...neverRun(project, config).filter((status) => !seen.has(keyOf(status)))].sort(
+    (a, b) => a.node.localeCompare(b.node) || (a.destination ?? '').localeCompare(b.destination ?? ''),
+  );
   const current = statuses.filter((status) => !status.removed);
   const removed = statuses.filter((status) => status.removed);
   if (flags.json) return writeJson(flags.all ? statuses : current);
-  const lines = [current.length === 0 ? 'no node of the project has run yet' : formatNodeRuns(current, 'status')];
+  const lines = [formatNodeRuns(current, 'status')];
   if (removed.length > 0) {
     lines.push(
       '',
@@ -33,6 +38,30 @@ export async function statusCommand(flags: { config?: string; nodes?: string; al
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** A line for each node of the project (each destination of a publish) as if it had never run: `status` lists those the ledger has nothing of. */
+function neverRun(project: Project, config: Config): NodeStatus[] {
+  return project.graph.nodes().flatMap((id) => {
+    const node = project.graph.getNodeAttributes(id);
+    const destinations = node.kind === 'publish' ? configuredDestinations(config, node.declaration.domain) : [null];
+    return destinations.map((destination) => ({
+      runId: '',
+      task: id,
+      node: id,
+      destination,
+      week: null,
+      status: 'never run',
+      value: null,
+      display: '',
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+      reason: null,
+      error: null,
+      removed: false,
+    }));
+  });
 }
 
 /** Whether a node-run belongs to the current project: its node still declared, and a publish's destination still configured. */

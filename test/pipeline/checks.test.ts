@@ -97,6 +97,12 @@ describe('checks with severities', () => {
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^success\.kpi06\s+2026-W\d\d\s+check failed\s+\d+\s+\S+ \S+\s+\S+\s+check between\(0, 5\) failed: value \d+ is outside 0\.\.5$/m);
     assert.match(status.stdout, /^success\.publish:workbook\s+2026-W10\s+blocked\s+blocked by success\.kpi06@2026-W\d\d$/m);
+    // Nodes the run did not reach are listed too, as never run.
+    assert.match(status.stdout, /^leadership\.kpi61\s+never run$/m);
+    assert.match(status.stdout, /^applications\.publish:workbook\s+never run$/m);
+    const json = JSON.parse((await runCli(['status', '--json'], environment.env)).stdout) as { node: string; status: string; week: string | null }[];
+    assert.deepEqual(json.find((line) => line.node === 'applications.records'), json.find((line) => line.node === 'applications.records' && line.status === 'never run' && line.week === null));
+    assert.ok(json.some((line) => line.node === 'applications.records'));
   });
 
   test('a stored value that failed its check is not read: a run that reads it computes and checks it again', async () => {

@@ -16,6 +16,7 @@ import type { Config } from '../config.ts';
 import { sql } from 'kysely';
 import { displayPath, table } from '../reports/summary.ts';
 import { formatValue } from '../units.ts';
+import { localTime } from '../reports/run-reports.ts';
 import { readConfig, writeJson } from './context.ts';
 import { withWarehouse } from './read-warehouse.ts';
 import { nodesDirOf } from './options.ts';
@@ -55,7 +56,7 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
   const explanation = await withWarehouse(config, async (warehouse): Promise<Explanation> => {
     const stored = await StoredValues.load(warehouse, project.domains);
     const [own] = stored.read(declaration.domain, declaration.number, [week]);
-    const versions = warehouse.hasLedger ? await valueHistory(warehouse.db, nodeId, week.id) : [];
+    const versions = (warehouse.hasLedger ? await valueHistory(warehouse.db, nodeId, week.id) : []).map((version) => ({ ...version, computedAt: localTime(version.computedAt, config.timeZone)! }));
     const computedBy = versions[0] ?? null;
     const fingerprints = computedBy?.fingerprint?.inputs ?? {};
     const inputs = await Promise.all(
@@ -100,7 +101,7 @@ export async function explainCommand(nodeId: string, flags: { config?: string; n
       inputs,
       // A week never computed has no value to check: saying its checks passed would be false.
       checks: computedBy ? runChecks(declaration, value, await checkContext(stored, declaration, week)) : [],
-      published: (warehouse.hasLedger ? await publishedCells(warehouse.db, nodeId, week.id) : []).map((cell) => ({ ...cell, display: show(cell.value) })),
+      published: (warehouse.hasLedger ? await publishedCells(warehouse.db, nodeId, week.id) : []).map((cell) => ({ ...cell, display: show(cell.value), publishedAt: localTime(cell.publishedAt, config.timeZone)! })),
       versions: versions.length,
     };
   });
@@ -160,7 +161,7 @@ async function explainModel(config: Config, project: Project, node: Extract<Pipe
     table: materialised,
     timeColumn: declaration.timeColumn ?? null,
     rows: found.rows,
-    builtBy: found.build ? { runId: found.build.run_id, builtAt: found.build.finished_at, reason: found.build.reason, code: found.build.fingerprint?.code ?? null } : null,
+    builtBy: found.build ? { runId: found.build.run_id, builtAt: localTime(found.build.finished_at, config.timeZone), reason: found.build.reason, code: found.build.fingerprint?.code ?? null } : null,
     inputs: Object.entries(declaration.inputs).map(([name, input]) => {
       const reads = input.kind === 'table' ? tableId(input.table) : input.model;
       const key = tableInputKey(name, { ...input, columns: undefined, window: undefined });

@@ -1,6 +1,7 @@
 import { WeekFormatError } from '../../graph/iso-week.ts';
 import { listRestatements } from '../engine/value-history.ts';
 import { loadProject } from '../project/project.ts';
+import { localTime } from '../reports/run-reports.ts';
 import { table } from '../reports/summary.ts';
 import { formatValue } from '../units.ts';
 import { readConfig } from './context.ts';
@@ -13,7 +14,11 @@ export async function restatementsCommand(flags: { config?: string; since?: stri
   }
   const config = await readConfig(flags);
   const project = await loadProject(config);
-  const rows = await withWarehouse(config, (warehouse) => listRestatements(warehouse.db, { ...(flags.since ? { since: flags.since } : {}), limit: flags.limit }), () => []);
+  const rows = (await withWarehouse(config, (warehouse) => listRestatements(warehouse.db, { ...(flags.since ? { since: flags.since } : {}), limit: flags.limit }), () => [])).map((row) => ({
+    ...row,
+    publishedAt: localTime(row.publishedAt, config.timeZone)!,
+    restatedAt: localTime(row.restatedAt, config.timeZone)!,
+  }));
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return;

@@ -3,6 +3,7 @@ import { IsoWeek } from '../../graph/iso-week.ts';
 import type { Config } from '../config.ts';
 import { valueHistory } from '../engine/value-history.ts';
 import { loadProject } from '../project/project.ts';
+import { localTime } from '../reports/run-reports.ts';
 import { table } from '../reports/summary.ts';
 import { formatValue } from '../units.ts';
 import { withWarehouse } from './read-warehouse.ts';
@@ -13,7 +14,10 @@ export async function printValueHistory(config: Config, nodeId: string, weekId: 
   const node = project.graph.hasNode(nodeId) ? project.graph.getNodeAttributes(nodeId) : undefined;
   if (node?.kind !== 'kpi') throw new SelectorError(`${nodeId} is not a KPI of the current graph: history --week lists a KPI's values`);
   const week = IsoWeek.parse(weekId);
-  const versions = await withWarehouse(config, (warehouse) => valueHistory(warehouse.db, nodeId, week.id), () => []);
+  const versions = (await withWarehouse(config, (warehouse) => valueHistory(warehouse.db, nodeId, week.id), () => [])).map((version) => ({
+    ...version,
+    computedAt: localTime(version.computedAt, config.timeZone)!,
+  }));
   if (json) {
     process.stdout.write(`${JSON.stringify(versions, null, 2)}\n`);
     return;

@@ -217,7 +217,7 @@ async function openSession(
  * Holds the warehouse lock for the time of `work`: exclusively for a run; for a reader only
  * where the warehouse is embedded (one process per store).
  */
-export async function holdingWarehouse<T>(config: Config, request: Omit<LockRequest, 'runId' | 'command'> & { runId?: string; command?: string }, work: () => Promise<T>): Promise<T> {
+export async function holdingWarehouse<T>(config: Config, request: Omit<LockRequest, 'runId' | 'command' | 'timeZone'> & { runId?: string; command?: string }, work: () => Promise<T>): Promise<T> {
   const lock = await acquireWarehouseLock(config, { runId: 'read', command: commandLine(), ...request });
   try {
     return await work();

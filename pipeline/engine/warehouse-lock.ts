@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Config } from '../config.ts';
+import { localTime } from '../reports/run-reports.ts';
 import { connectionFailure, connectionSettings, unreachable, WarehouseLostError } from '../connectors/warehouse/postgres.ts';
 import type { Logger } from '../log.ts';
 import { isTransient, withWarehouseRetry } from './retry.ts';
@@ -41,16 +42,18 @@ export class LockHeldError extends Error {
   constructor(
     readonly holder: Pick<LockHolder, 'runId' | 'command' | 'since' | 'pid' | 'host'>,
     readonly location: string,
+    timeZone: string,
   ) {
-    super(`${location} is in use by ${describeHolder(holder)}; wait for it to finish or add --wait`);
+    super(`${location} is in use by ${describeHolder(holder, timeZone)}; wait for it to finish or add --wait`);
     this.name = 'LockHeldError';
   }
 }
 
-export function describeHolder(holder: Pick<LockHolder, 'runId' | 'command' | 'since' | 'pid' | 'host'>): string {
+/** `run 2026…-3f9a1c (\`run …\`, pid 4242 on host) since 2026-11-23T08:15:02+01:00`: the time local, as every output gives it. */
+export function describeHolder(holder: Pick<LockHolder, 'runId' | 'command' | 'since' | 'pid' | 'host'>, timeZone: string): string {
   const what = holder.runId === 'read' ? 'a reader' : `run ${holder.runId}`;
   const where = holder.pid > 0 ? `, pid ${holder.pid} on ${holder.host}` : '';
-  return `${what} (\`${holder.command || '?'}\`${where}) since ${holder.since}`;
+  return `${what} (\`${holder.command || '?'}\`${where}) since ${localTime(holder.since, timeZone)}`;
 }
 
 export interface HeldLock {
@@ -70,6 +73,8 @@ export interface LockRequest {
   readonly wait?: number | true;
   readonly log: Logger;
   readonly signal?: AbortSignal;
+  /** For the times in messages (the configuration's). */
+  readonly timeZone: string;
 }
 
 /** How long a run waits for a reader (`status`, `history`) that holds the embedded store. */
@@ -77,7 +82,8 @@ const READER_GRACE_MS = 30_000;
 const POLL_MS = 250;
 
 /** Takes the warehouse lock of the configured warehouse, or throws LockHeldError naming the holder. */
-export function acquireWarehouseLock(config: Config, request: LockRequest): Promise<HeldLock> {
+export function acquireWarehouseLock(config: Config, lockRequest: Omit<LockRequest, 'timeZone'>): Promise<HeldLock> {
+  const request = { ...lockRequest, timeZone: config.timeZone };
   return config.databaseUrl ? advisoryLock(config.databaseUrl, request) : fileLock(lockFileOf(config), request);
 }
 
@@ -97,7 +103,7 @@ async function waitFor<T>(request: LockRequest, attempt: () => Promise<T>): Prom
       const patience = request.wait === true ? Infinity : (request.wait ?? 0) * 1000;
       if (!readerGrace && waited >= patience) throw error;
       if (!told && !readerGrace) {
-        request.log.info({ holder: error.holder }, `waiting for ${describeHolder(error.holder)} to finish`);
+        request.log.info({ holder: error.holder }, `waiting for ${describeHolder(error.holder, request.timeZone)} to finish`);
         told = true;
       }
       await sleep(POLL_MS, undefined, request.signal ? { signal: request.signal } : undefined);
@@ -146,14 +152,14 @@ async function fileLock(file: string, request: LockRequest): Promise<HeldLock> {
   const draft = `${file}.${holder.token}`;
   await writeFile(draft, `${JSON.stringify(holder)}\n`);
   try {
-    const lock = await waitFor(request, () => tryFileLock(file, draft, holder, request.log));
+    const lock = await waitFor(request, () => tryFileLock(file, draft, holder, request));
     return lock;
   } finally {
     await unlink(draft).catch(() => undefined);
   }
 }
 
-async function tryFileLock(file: string, draft: string, holder: LockHolder, log: Logger): Promise<HeldLock> {
+async function tryFileLock(file: string, draft: string, holder: LockHolder, { log, timeZone }: LockRequest): Promise<HeldLock> {
   for (;;) {
     try {
       await link(draft, file);
@@ -163,7 +169,7 @@ async function tryFileLock(file: string, draft: string, holder: LockHolder, log:
     }
     const current = await readHolder(file);
     if (current === undefined) continue;
-    if (current.host !== holder.host || isAlive(current)) throw new LockHeldError(current, `the embedded warehouse in ${dirname(file)}`);
+    if (current.host !== holder.host || isAlive(current)) throw new LockHeldError(current, `the embedded warehouse in ${dirname(file)}`, timeZone);
     // The holder died on this host: move its lock aside, and put it back if it turns out to
     // be another process's fresh lock (two processes taking over the same stale lock).
     const aside = `${file}.stale-${holder.token}`;
@@ -179,7 +185,7 @@ async function tryFileLock(file: string, draft: string, holder: LockHolder, log:
       continue;
     }
     await unlink(aside).catch(() => undefined);
-    log.warn({ stale: current }, `took over the warehouse lock left by ${describeHolder(current)}, whose process is gone`);
+    log.warn({ stale: current }, `took over the warehouse lock left by ${describeHolder(current, timeZone)}, whose process is gone`);
   }
 }
 
@@ -217,7 +223,7 @@ async function advisoryLock(url: string, request: LockRequest): Promise<HeldLock
   };
   const tryLock = async (client: pg.Client): Promise<void> => {
     const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock($1, $2) as locked', [...LOCK_KEY]);
-    if (!rows[0]?.locked) throw new LockHeldError(await advisoryHolder(client), 'the warehouse');
+    if (!rows[0]?.locked) throw new LockHeldError(await advisoryHolder(client), 'the warehouse', request.timeZone);
     holding = client;
   };
   const takeBack = async () => {
@@ -237,7 +243,7 @@ async function advisoryLock(url: string, request: LockRequest): Promise<HeldLock
       if (released.signal.aborted) return;
       lost.abort(
         error instanceof LockHeldError
-          ? new WarehouseLostError(`the warehouse lock went with its connection, and ${describeHolder(error.holder)} took it meanwhile`, { cause: error })
+          ? new WarehouseLostError(`the warehouse lock went with its connection, and ${describeHolder(error.holder, request.timeZone)} took it meanwhile`, { cause: error })
           : isTransient(error)
             ? unreachable(url, error)
             : connectionFailure(url, error),

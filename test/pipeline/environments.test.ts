@@ -199,7 +199,15 @@ for (const engine of ENGINES) {
         for (const row of rows) assert.match(row.reason, /promoted from dev \(run \S+\)/, `${row.key} was taken, not computed`);
       });
       const restatements = await runCli(['restatements', '--json'], environment.env);
-      const restated = (JSON.parse(restatements.stdout) as { nodeId: string; week: string }[]).map((row) => `${row.nodeId}@${row.week}`).sort();
+      const listed = JSON.parse(restatements.stdout) as { nodeId: string; week: string; publishedAt: string; restatedAt: string }[];
+      const restated = listed.map((row) => `${row.nodeId}@${row.week}`).sort();
+      // Times local with their offset, as every output gives them.
+      const LOCAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/;
+      for (const row of listed) assert.ok(LOCAL.test(row.publishedAt) && LOCAL.test(row.restatedAt), JSON.stringify(row));
+      const versions = JSON.parse((await cli(['history', 'success.kpi06', '--week', FIRST, '--json'])).stdout) as { computedAt: string }[];
+      assert.ok(versions.length >= 2 && versions.every((version) => LOCAL.test(version.computedAt)), JSON.stringify(versions));
+      const explained = await cli(['explain', 'success.kpi06', '--week', FIRST]);
+      assert.match(explained.stdout, /computed by run \S+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d,/);
       assert.ok(restated.length > 0);
       assert.ok(restated.every((key) => /^success\.kpi0[56]@2026-W0[1-6]$/.test(key)), restated.join(', '));
 

@@ -47,7 +47,7 @@ for (const engine of ENGINES) {
       const [firstResult, waited] = await Promise.all([first.done, waiting.done]);
 
       assert.equal(refused.code, 3, refused.stderr);
-      assert.match(refused.stderr, new RegExp(`in use by run ${first.runId} \\(\`run --target success\\.publish --weeks 2024-W01\\.\\.2025-W52 --yes --force\`.*\\) since \\d{4}-`));
+      assert.match(refused.stderr, new RegExp(`in use by run ${first.runId} \\(\`run --target success\\.publish --weeks 2024-W01\\.\\.2025-W52 --yes --force\`.*\\) since \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[+-]\\d\\d:\\d\\d; `), 'the time local with its offset');
       assert.equal(firstResult.code, 0, firstResult.stderr);
       assert.equal(waited.code, 0, waited.stderr);
       assert.match(waited.stderr, /waiting for run/);

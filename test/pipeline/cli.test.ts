@@ -242,7 +242,7 @@ describe('invalid node folders: exit 2, the files named, nothing written', () =>
   }
 
   test('a selector that matches nothing exits 2 with a suggestion', async () => {
-    const environment = await createEnvironment();
+    const environment = await createEnvironment('pglite', { newStore: true });
     try {
       const result = await runCli(['run', '--select', 'success.kpi6'], environment.env);
       assert.equal(result.code, 2);
@@ -423,7 +423,7 @@ describe('weeks on the command line', () => {
   ];
   for (const [name, args, message] of invalid) {
     test(`exit 2, nothing written: ${name}`, async () => {
-      const environment = await createEnvironment();
+      const environment = await createEnvironment('pglite', { newStore: true });
       try {
         const result = await runCli(['run', '--target', 'success.publish', ...args], environment.env);
         assert.equal(result.code, 2, result.stderr);

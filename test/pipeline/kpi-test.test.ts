@@ -154,7 +154,7 @@ describe('pipeline test leaves the warehouse alone', () => {
   describe('the embedded warehouse', () => {
     let environment: TestEnvironment;
     before(async () => {
-      environment = await createEnvironment('pglite');
+      environment = await createEnvironment('pglite', { newStore: true });
     });
     after(() => environment.cleanup());
 

@@ -117,6 +117,8 @@ const configSchema = strictObject({
   maxWeeks: z.number().int().min(1).default(104),
   /** Where the embedded warehouse lives (overridden by KPI_STATE_DIR). */
   stateDir: z.string().default('.kpi'),
+  /** Run logs (`<stateDir>/logs`) older than this many days are removed after each run. */
+  logRetentionDays: z.number().int().min(1).default(90),
   /** Where local scorecard workbooks are written (overridden by KPI_SCORECARD_DIR). */
   scorecardDir: z.string().default('out/scorecards'),
   /** Demo source data loaded into an empty embedded warehouse. */

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notifyRun } from '../engine/notify.ts';
-import { logFileOf } from '../engine/run-log.ts';
+import { logFileOf, pruneRunLogs } from '../engine/run-log.ts';
 import type { RunEventListener, RunFinishedEvent } from '../engine/run-events.ts';
 import { STOP_EXIT_CODES, gracefulStop } from '../engine/stop-requests.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -51,6 +52,7 @@ export async function superviseRun(
   const runLog = log.child({ run: runId });
   const taskLines = linesView(unredacted(runLog));
   let finished: RunFinishedEvent | undefined;
+  let started = false;
   let outcome: RunOutcome;
   try {
     outcome = await runPipeline({
@@ -62,6 +64,7 @@ export async function superviseRun(
       onEvent: (event) => {
         console.onEvent?.(event);
         taskLines.onEvent(event);
+        if (event.event === 'run started') started = true;
         if (event.event === 'run finished') finished = event;
       },
     });
@@ -69,6 +72,9 @@ export async function superviseRun(
   } finally {
     // The log is written in batches: complete once the run is, and a failure to write it known before the outcome.
     await flushLogFile(log);
+    // A run refused before it started (the warehouse held, a selector wrong) is in no ledger: no log of its own either.
+    if (!started) await rm(logFile, { force: true });
+    await pruneRunLogs(options.config);
   }
   return { ...outcome, ...(logFailure ? { logFailure } : {}) };
 }

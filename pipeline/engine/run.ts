@@ -8,6 +8,7 @@ import type { Config } from '../config.ts';
 import { createConnectors } from '../connectors/factory.ts';
 import type { Connectors } from '../connectors/factory.ts';
 import { ensureScorecardTable, scorecardValueWrite } from '../connectors/warehouse/scorecards.ts';
+import { removeDeadWriters } from '../connectors/scorecards/xlsx-sink.ts';
 import { valueStatusWrite } from '../connectors/warehouse/scorecard-status.ts';
 import { openWarehouse, openWarehouseToRead } from '../connectors/warehouse/warehouse.ts';
 import type { ReadOnlyWarehouse, Warehouse } from '../connectors/warehouse/warehouse.ts';
@@ -297,6 +298,8 @@ async function runHoldingLock(runId: string, options: RunOptions, project: Proje
     return { runId, status: 'succeeded', tasks: session.tasks, results: [], restatements: [], project, retried };
   }
   const { warehouse, tasks, step } = session;
+  // Holding the lock, no other run writes workbooks: a temporary one left beside them is a killed run's.
+  for (const name of await removeDeadWriters(options.config.paths.scorecards)) log.info({ file: name }, `removed ${name}, left by a run killed while writing it`);
   // Either gone for good: nothing more can be recorded, so the run ends at once (the next run records it abandoned).
   const lost = AbortSignal.any([warehouse.lost, lockLost]);
   const runner = new TaskRunner({

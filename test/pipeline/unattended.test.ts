@@ -56,6 +56,9 @@ for (const engine of ENGINES) {
       const statuses = await runStatuses(environment);
       assert.equal(statuses.get(first.runId), 'succeeded');
       assert.equal([...statuses.values()].filter((status) => status === 'running').length, 0);
+      // The refused run never started: it has no log file; every log belongs to a run of the ledger.
+      const logs = (await readdir(join(environment.env.KPI_STATE_DIR!, 'logs'))).map((name) => name.replace(/\.jsonl$/, ''));
+      assert.deepEqual(logs.filter((runId) => !statuses.has(runId)), []);
     });
 
     test('kill -9 of a backfill: the next run records it abandoned, retry picks it up, nothing is duplicated', async () => {

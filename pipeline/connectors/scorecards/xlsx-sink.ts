@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, link, mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type ExcelJS from 'exceljs';
 import { writeFailure } from '../../errors.ts';
@@ -145,6 +145,20 @@ const backupOf = (file: string) => `${file}.bak`;
 async function versionOf(file: string): Promise<string | undefined> {
   const stats = await stat(file).catch(() => undefined);
   return stats && `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+}
+
+/** A workbook's temporary file (and its backup's draft), named by the writing process: see writeWorkbook. */
+const TEMPORARY = /\.xlsx\.\d+-[0-9a-f]{8}\.tmp(\.bak)?$/;
+
+/**
+ * Removes the temporary workbook files runs killed while writing left in `dir`. Called by a run
+ * holding the warehouse lock: no other process writes workbooks meanwhile, so every one is a dead run's.
+ */
+export async function removeDeadWriters(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => []);
+  const dead = names.filter((name) => TEMPORARY.test(name));
+  for (const name of dead) await unlink(join(dir, name)).catch(() => undefined);
+  return dead;
 }
 
 /**

@@ -9,6 +9,7 @@ import { inspect } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT, INVALID_CODES } from './exit-codes.ts';
 import { scrubSecrets } from './secrets.ts';
+import { watchStdout } from './engine/stop-requests.ts';
 import {
   CONFIG_HELP,
   LS_OUTPUTS,
@@ -227,6 +228,8 @@ function buildCli(): Command {
 /** Runs the CLI and returns the exit code instead of exiting, so tests can call it. */
 export async function main(argv: readonly string[]): Promise<number> {
   process.exitCode = undefined;
+  // `status --json | head`: a reader that stops reading ends our output, not with a stack trace.
+  watchStdout();
   const program = buildCli();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -7,10 +7,31 @@ import { processCommandLine, processStat } from './processes.ts';
  * so when started by a package manager (it sets `npm_lifecycle_event`), its going away is
  * taken as a SIGTERM.
  */
-export type StopReason = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'package manager gone';
+export type StopReason = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'package manager gone' | 'stdout closed';
 
-/** The exit code a stop leaves: 128 + the signal's number, as shells report it. */
-export const STOP_EXIT_CODES: Record<StopReason, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129, 'package manager gone': 143 };
+/** The exit code a stop leaves: 128 + the signal's number, as shells report it (a closed stdout is SIGPIPE's). */
+export const STOP_EXIT_CODES: Record<StopReason, number> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129, 'package manager gone': 143, 'stdout closed': 141 };
+
+/** Told once when whoever reads our stdout goes away (`run --json | head -c 10`). */
+const stdoutClosedListeners = new Set<() => void>();
+let stdoutClosed = false;
+
+/**
+ * A closed stdout makes every later write fail with EPIPE, as an `error` event nobody would
+ * handle: a stack trace instead of an ending. Installed once: the first EPIPE is a stop request,
+ * the later ones are expected and ignored.
+ */
+export function watchStdout(): void {
+  if (process.stdout.listeners('error').includes(onStdoutError)) return;
+  process.stdout.on('error', onStdoutError);
+}
+
+function onStdoutError(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+  if (stdoutClosed) return;
+  stdoutClosed = true;
+  for (const listener of stdoutClosedListeners) listener();
+}
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const WATCH_MS = 1000;
@@ -51,6 +72,9 @@ export function onStopRequest(handler: (reason: StopReason) => void, env: NodeJS
     process.on(signal, listener);
     return [signal, listener] as const;
   });
+  watchStdout();
+  const onClosed = () => handler('stdout closed');
+  stdoutClosedListeners.add(onClosed);
   const watched = env.npm_lifecycle_event ? packageManagerAncestors() : [];
   let told = false;
   const timer =
@@ -64,6 +88,7 @@ export function onStopRequest(handler: (reason: StopReason) => void, env: NodeJS
       : undefined;
   timer?.unref();
   return () => {
+    stdoutClosedListeners.delete(onClosed);
     for (const [signal, listener] of listeners) process.off(signal, listener);
     if (timer) clearInterval(timer);
   };

@@ -111,3 +111,25 @@ describe('stop requests from supervisors: the scheduler', () => {
     assert.equal((await runStatuses(environment)).get(scheduler.runId), 'interrupted', scheduler.output().stderr);
   });
 });
+
+describe('a reader of stdout that goes away (run --json | head -c 10)', () => {
+  let environment: TestEnvironment;
+  before(async () => {
+    environment = await createEnvironment('pglite');
+  });
+  after(() => environment.cleanup());
+
+  test('ends the run as a stop would: exit 141, no stack trace, the lock released, the run recorded interrupted', HANG_GUARD, async () => {
+    const started = spawnNode([...CLI, ...BACKFILL, '--json'], environment.env);
+    const runId = await untilStderr(started, (stderr) => /"msg":"run (\S+): \d+ tasks"/.exec(stderr)?.[1], 'holding the warehouse');
+    // Ten bytes read, then the pipe closed: the next event the run writes meets EPIPE.
+    await new Promise<void>((resolve) => started.child.stdout.once('data', () => resolve()));
+    started.child.stdout.destroy();
+    const result = await started.done;
+    assert.equal(result.code, 141, result.stderr);
+    assert.doesNotMatch(result.stderr, /EPIPE|\n\s+at /);
+    assert.match(result.stderr, /interrupted \(stdout closed\)/);
+    assert.deepEqual(readdirSync(environment.env.KPI_STATE_DIR!).filter((name) => name.endsWith('.lock')), []);
+    assert.equal((await runStatuses(environment)).get(runId), 'interrupted');
+  });
+});

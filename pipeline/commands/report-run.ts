@@ -109,7 +109,7 @@ export async function runAndReport(options: SupervisedOptions, flags: OutputFlag
       process.stdout.write(flags.json ? `${JSON.stringify({ event: 'nothing to retry', runId: outcome.retried.run_id, status: outcome.retried.status, message: nothing })}\n` : `${nothing}\n`);
     } else {
       const restated = outcome.restatements.map((restatement) => restatedLine(outcome.project, restatement));
-      if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results, restated)}\n${whereToLook(options.config)}\n`);
+      if (!flags.json) process.stdout.write(`${formatSummary(outcome.tasks, outcome.results, restated, { quiet: flags.quiet === true })}\n${whereToLook(options.config)}\n`);
       const stoppedBy = stopping.reason();
       process.exitCode = stoppedBy ? STOP_EXIT_CODES[stoppedBy] : outcome.status === 'succeeded' ? EXIT.ok : EXIT.failed;
     }

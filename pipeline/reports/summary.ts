@@ -9,7 +9,7 @@ import { formatValue } from '../units.ts';
 import { counted } from '../words.ts';
 
 /** The end-of-run table: one line per task in plan order, then what failed and why. */
-export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<TaskValue>[], restated: readonly string[] = []): string {
+export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<TaskValue>[], restated: readonly string[] = [], options: { readonly quiet?: boolean } = {}): string {
   const byId = new Map(results.map((result) => [result.task.id, result]));
   const ordered = taskLevels(tasks).flat().flatMap((id) => {
     const result = byId.get(id);
@@ -22,7 +22,8 @@ export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<Tas
     describeValue(result),
     result.durationMs === undefined ? '' : `${(result.durationMs / 1000).toFixed(2)}s`,
   ]);
-  const lines = table(['node', 'week', 'status', 'value', 'duration'], rows);
+  // --quiet: what went wrong and the last lines, not a line per task.
+  const lines = options.quiet ? [] : table(['node', 'week', 'status', 'value', 'duration'], rows);
   const failures = ordered.filter((result) => result.status === 'failed');
   if (failures.length > 0) {
     lines.push('', 'Failures:');
@@ -42,13 +43,15 @@ export function formatSummary(tasks: TaskGraph, results: readonly TaskResult<Tas
   if (counts.get('check failed')) closing.push(`${counts.get('check failed')} check failed`);
   lines.push('', closing.join(', '));
   lines.push(closingLine(ordered));
-  return lines.join('\n');
+  return lines.join('\n').replace(/^\n+/, '');
 }
 
 /** What the run amounted to, in words that match the table: what failed or was blocked, what was computed, published or fresh. */
 function closingLine(results: readonly TaskResult<TaskValue>[]): string {
   const count = (kind: 'kpi' | 'publish' | 'model', fresh: boolean) => results.filter((result) => result.value?.kind === kind && result.value.fresh === fresh).length;
   const [computed, freshKpis, published, built] = [count('kpi', false), count('kpi', true), count('publish', false), count('model', false)];
+  // A scorecard is a destination written (a workbook, a spreadsheet), however many week columns it got.
+  const scorecards = new Set(results.filter((result) => result.value?.kind === 'publish' && !result.value.fresh).map((result) => taskLabel(result.task.node.id, result.task.destination))).size;
   const failed = results.filter((result) => result.status === 'failed').length;
   const checkFailed = results.filter((result) => result.status === 'check failed').length;
   const blocked = results.filter((result) => result.status === 'blocked').length;
@@ -56,7 +59,7 @@ function closingLine(results: readonly TaskResult<TaskValue>[]): string {
     ...(built > 0 ? [`${counted(built, 'model')} built`] : []),
     `${counted(computed, 'KPI value')} computed`,
     ...(freshKpis > 0 ? [`${freshKpis} fresh`] : []),
-    `${counted(published, 'scorecard')} published`,
+    `${counted(scorecards, 'scorecard')} published${published > scorecards ? ` (${counted(published, 'week column')})` : ''}`,
   ].join(', ');
   if (failed > 0 || checkFailed > 0 || blocked > 0) {
     const problems = [

@@ -43,6 +43,7 @@ describe('quick start: run --target success.publish', () => {
     assert.match(first.stdout, /^node\s+week\s+status\s+value\s+duration$/m);
     // 3 sources, 5 KPI and publish tasks for each of the 5 weeks, and KPI 6 for the 3 weeks KPI 5 looks back before them.
     assert.match(first.stdout, /^31 succeeded, 0 fresh, 0 failed, 0 blocked$/m);
+    assert.match(first.stdout, /^23 KPI values computed, 1 scorecard published \(5 week columns\)\.$/m, 'one workbook written, five weeks in it');
     assert.match(second.stdout, /^3 succeeded, 25 fresh, 0 failed, 0 blocked$/m);
   });
 
@@ -128,6 +129,15 @@ describe('quick start: run --target success.publish', () => {
     } finally {
       await warehouse.close();
     }
+  });
+
+  test('--quiet prints the last lines of the summary, not a line per task', async () => {
+    // The weeks the runs above computed: all fresh, the store left as the tests below expect it.
+    const quiet = await runCli(['run', '--target', 'success.publish', '--quiet'], environment.env);
+    assert.equal(quiet.code, 0, quiet.stderr);
+    assert.doesNotMatch(quiet.stdout, /^node\s+week\s+status/m);
+    assert.doesNotMatch(quiet.stdout, /^success\.kpi06\s/m);
+    assert.match(quiet.stdout, /^\d+ succeeded, \d+ fresh, 0 failed, 0 blocked\nEverything selected was fresh: nothing computed or published \(use --force to rerun\)\.\nscorecards: /);
   });
 });
 

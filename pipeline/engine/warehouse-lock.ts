@@ -43,8 +43,11 @@ export class LockHeldError extends Error {
     readonly holder: Pick<LockHolder, 'runId' | 'command' | 'since' | 'pid' | 'host'>,
     readonly location: string,
     timeZone: string,
+    purpose: LockRequest['purpose'] = 'run',
   ) {
-    super(`${location} is in use by ${describeHolder(holder, timeZone)}; wait for it to finish or add --wait`);
+    // Readers take no --wait: an embedded warehouse serves one process at a time, and a run holds it for its length.
+    const hint = purpose === 'read' ? 'run this again once it has finished (an embedded warehouse serves one process at a time)' : 'wait for it to finish or add --wait';
+    super(`${location} is in use by ${describeHolder(holder, timeZone)}; ${hint}`);
     this.name = 'LockHeldError';
   }
 }
@@ -159,7 +162,7 @@ async function fileLock(file: string, request: LockRequest): Promise<HeldLock> {
   }
 }
 
-async function tryFileLock(file: string, draft: string, holder: LockHolder, { log, timeZone }: LockRequest): Promise<HeldLock> {
+async function tryFileLock(file: string, draft: string, holder: LockHolder, { log, timeZone, purpose }: LockRequest): Promise<HeldLock> {
   for (;;) {
     try {
       await link(draft, file);
@@ -169,7 +172,7 @@ async function tryFileLock(file: string, draft: string, holder: LockHolder, { lo
     }
     const current = await readHolder(file);
     if (current === undefined) continue;
-    if (current.host !== holder.host || isAlive(current)) throw new LockHeldError(current, `the embedded warehouse in ${dirname(file)}`, timeZone);
+    if (current.host !== holder.host || isAlive(current)) throw new LockHeldError(current, `the embedded warehouse in ${dirname(file)}`, timeZone, purpose);
     // The holder died on this host: move its lock aside, and put it back if it turns out to
     // be another process's fresh lock (two processes taking over the same stale lock).
     const aside = `${file}.stale-${holder.token}`;

@@ -120,7 +120,8 @@ describe('the embedded warehouse beside a run', () => {
     assert.equal(finished.code, 0, finished.stderr);
     for (const reader of readers) {
       assert.ok(reader.code === 0 || reader.code === 3, `${reader.code}: ${reader.stderr}`);
-      if (reader.code === 3) assert.match(reader.stderr, new RegExp(`in use by run ${backfill.runId}`));
+      if (reader.code === 3) assert.match(reader.stderr, new RegExp(`in use by run ${backfill.runId} .*; run this again once it has finished \\(an embedded warehouse serves one process at a time\\)$`, 'm'));
+      assert.doesNotMatch(reader.stderr, /--wait/, 'readers take no --wait: the message does not offer it');
     }
     assert.ok(readers.some((reader) => reader.code === 3), 'at least one reader met the run');
     const later = await runCli(['history'], environment.env);

@@ -46,7 +46,7 @@ function buildCli(): Command {
     .description('KPI Factory: weekly KPIs as a dependency graph, stored in the warehouse, published as scorecards')
     .option('--debug', 'log at debug level (a line per fresh task too) and, on an error, print its stack trace and causes')
     .exitOverride()
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for usage)')
     .hook('preAction', () => {
       if (program.opts<{ debug?: boolean }>().debug) process.env.KPI_LOG_LEVEL = 'debug';
     });

@@ -262,3 +262,17 @@ describe('workbooks people can read', () => {
     }
   });
 });
+
+test('an argument error is its line, a suggestion when there is one, and a pointer to --help: exit 2, no page of help', async () => {
+  const cases: [string[], RegExp][] = [
+    [['rnu'], /^error: unknown command 'rnu'\n\(Did you mean run\?\)\n\(add --help for usage\)\n$/],
+    [['run', '--concurrency', '0'], /^error: option '-c, --concurrency <n>' argument '0' is invalid\. must be a whole number from 1 to 64\n\(add --help for usage\)\n$/],
+    [['run', '--taget', 'success.publish'], /^error: unknown option '--taget'\n\(Did you mean --target\?\)\n\(add --help for usage\)\n$/],
+  ];
+  for (const [args, expected] of cases) {
+    const result = await runCli(args, {});
+    assert.equal(result.code, 2, args.join(' '));
+    assert.match(result.stderr, expected);
+    assert.equal(result.stdout, '');
+  }
+});

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { notifyRun } from '../engine/notify.ts';
 import { logFileOf, pruneRunLogs } from '../engine/run-log.ts';
+import { emptyCounts, now } from '../engine/run-events.ts';
 import type { RunEventListener, RunFinishedEvent } from '../engine/run-events.ts';
 import { STOP_EXIT_CODES, gracefulStop } from '../engine/stop-requests.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -53,6 +54,8 @@ export async function superviseRun(
   const taskLines = linesView(unredacted(runLog));
   let finished: RunFinishedEvent | undefined;
   let started = false;
+  const counts = emptyCounts();
+  const startedAt = performance.now();
   let outcome: RunOutcome;
   try {
     outcome = await runPipeline({
@@ -65,10 +68,29 @@ export async function superviseRun(
         console.onEvent?.(event);
         taskLines.onEvent(event);
         if (event.event === 'run started') started = true;
+        if (event.event === 'task finished') counts[event.status]++;
         if (event.event === 'run finished') finished = event;
       },
     });
     if (finished) await notifyRun(options.config.notify, { ...finished, command: options.command }, runLog);
+  } catch (error) {
+    // A run that started and then ended without finishing (the warehouse or its lock lost for good) is a failure to tell too.
+    if (started && !finished) {
+      const lost: RunFinishedEvent = {
+        event: 'run finished',
+        runId,
+        status: 'failed',
+        counts,
+        failed: [{ task: `run ${runId}`, error: (error as Error).message }],
+        published: [],
+        restatements: [],
+        durationMs: Math.round(performance.now() - startedAt),
+        logFile,
+        at: now(),
+      };
+      await notifyRun(options.config.notify, { ...lost, command: options.command }, runLog);
+    }
+    throw error;
   } finally {
     // The log is written in batches: complete once the run is, and a failure to write it known before the outcome.
     await flushLogFile(log);

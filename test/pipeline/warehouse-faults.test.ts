@@ -4,6 +4,7 @@
  * the time limit, and connection errors said in one line a person can act on.
  */
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -88,12 +89,29 @@ describe('a lost connection is transient (postgres)', { skip }, () => {
     assert.equal((await oneRowPerKpiWeek(environment)).duplicates, 0);
   });
 
-  test('a server that stays away: exit 1 and one line naming it, without the password; the next run records the run abandoned', async () => {
+  test('a server that stays away: exit 1 and one line naming it, without the password, and an alert; the next run records the run abandoned', async () => {
     const server = new URL(environment.env.DATABASE_URL!);
     const proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
-    const run = await startHolding(BACKFILL, { ...environment.env, DATABASE_URL: urlWith(environment, proxy.port) });
+    const received: { status: string; text: string }[] = [];
+    const hook = createHttpServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        received.push(JSON.parse(body) as { status: string; text: string });
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const config = await configWith(environment, { notify: { webhookEnv: 'KPI_TEST_WEBHOOK', retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 20 } } });
+    const webhook = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const run = await startHolding([...BACKFILL, '--config', config], { ...environment.env, DATABASE_URL: urlWith(environment, proxy.port), KPI_TEST_WEBHOOK: webhook });
     await proxy.stop();
     const result = await run.done;
+    hook.close();
+    // The run ended without finishing: the webhook is told it failed, and why.
+    assert.equal(received.length, 1, result.stderr);
+    assert.equal(received[0]!.status, 'failed');
+    assert.match(received[0]!.text, new RegExp(`run ${run.runId} failed: .*\\n• run ${run.runId}: the warehouse at 127\\.0\\.0\\.1:${proxy.port}/\\S+ has been unreachable for 30 s`));
 
     assertContained(result);
     assert.equal(result.code, 1);

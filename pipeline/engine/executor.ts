@@ -135,6 +135,10 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
   };
 
   const runTask = async (task: Task): Promise<TaskResult<V>> => {
+    // A turn of the event loop before each task: an embedded warehouse answers in microtasks, and
+    // a run chaining its tasks on them alone would starve signals and timers (a stop, a time
+    // limit) until the whole run ended.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     // After an interrupt nothing new starts: the task is blocked, and `retry` picks it up.
     if (stopped()) return settle({ task, status: 'blocked', blockedBy: INTERRUPTED });
     const startedAt = Date.now();
@@ -148,6 +152,8 @@ export async function execute<V>(tasks: TaskGraph, options: ExecuteOptions<V>): 
       if (withheld !== undefined) return settle({ task, status: 'blocked', blockedBy: withheld, value, ...timing() });
       return settle({ task, status: options.checkFailed?.(value) ? 'check failed' : 'succeeded', value, ...timing() });
     } catch (error) {
+      // Cancelled by a second stop request: interrupted like the tasks that never started, for `retry`.
+      if (signal.aborted) return settle({ task, status: 'blocked', blockedBy: INTERRUPTED, ...timing() });
       return settle({ task, status: 'failed', error: coerceError(error), ...timing() });
     }
   };

@@ -182,6 +182,40 @@ describe('execute', () => {
     assert.deepEqual([results.get('c')?.status, results.get('c')?.blockedBy], ['blocked', INTERRUPTED]);
   });
 
+  test('tasks that never leave the microtask queue (an embedded warehouse answering) still let a stop request in', async () => {
+    const stop = new AbortController();
+    const ids = Array.from({ length: 200 }, (_, index) => `t${index}`);
+    const started: string[] = [];
+    // A timer: it fires only when the event loop gets a turn, as a signal's handler does.
+    setTimeout(() => stop.abort(), 0);
+    const results = await execute(graph(ids, ids.slice(1).map((id, index) => `${ids[index]}>${id}`)), {
+      concurrency: 1,
+      stop: stop.signal,
+      run: async (task) => {
+        started.push(task.id);
+        for (let step = 0; step < 100; step++) await Promise.resolve();
+        return task.id;
+      },
+    });
+    assert.ok(started.length < ids.length, `the stop came in after ${started.length} of ${ids.length} tasks`);
+    assert.deepEqual([results.get('t199')?.status, results.get('t199')?.blockedBy], ['blocked', INTERRUPTED]);
+  });
+
+  test('a task cancelled by a second stop request is interrupted, not failed', async () => {
+    const cancel = new AbortController();
+    const results = await execute(graph(['a', 'b'], ['a>b']), {
+      concurrency: 1,
+      signal: cancel.signal,
+      run: (_task, signal) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+          cancel.abort(new Error('SIGINT'));
+        }),
+    });
+    assert.deepEqual([results.get('a')?.status, results.get('a')?.blockedBy], ['blocked', INTERRUPTED]);
+    assert.deepEqual([results.get('b')?.status, results.get('b')?.blockedBy], ['blocked', INTERRUPTED]);
+  });
+
   test('an empty graph finishes at once', async () => {
     assert.equal((await execute(graph([]), { concurrency: 2, run: async () => null })).size, 0);
   });

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config.ts';
-import { environmentExists, inEnvironment, otherEnvironments, PROD } from '../environments/environment.ts';
+import { inEnvironment, requireEnvironment } from '../environments/environment.ts';
 import { diffEnvironments } from '../environments/diff.ts';
 import { resolveWeeks, weekPolicyOf } from '../dates.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -35,9 +35,7 @@ export async function diffCommand(environment: string, flags: DiffFlags): Promis
       ? undefined
       : new Set(resolveWeeks({ ...flags, allowIncomplete: true, yes: true }, weekPolicyOf(config)).map((week) => week.id));
   const diff = await withWarehouse(config, async (warehouse) => {
-    if (!(await environmentExists(warehouse.prod, flags.against))) {
-      throw new ConfigError(`--against: there is no environment "${flags.against}" in this warehouse; environments: ${[PROD, ...(await otherEnvironments(warehouse.prod))].join(', ')}`);
-    }
+    await requireEnvironment(warehouse.prod, flags.against, '--against: ');
     const against = { db: inEnvironment(warehouse.prod, flags.against), prod: warehouse.prod };
     return diffEnvironments(project, { ours: { name: environment, warehouse }, theirs: { name: flags.against, warehouse: against } }, selected, weeks);
   });

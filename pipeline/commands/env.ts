@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { ConfigError } from '../config.ts';
 import { openWarehouse } from '../connectors/warehouse/warehouse.ts';
-import { PROD, dropEnvironment, environmentExists, inEnvironment, otherEnvironments, summarizeEnvironment } from '../environments/environment.ts';
+import { PROD, dropEnvironment, inEnvironment, otherEnvironments, requireEnvironment, summarizeEnvironment } from '../environments/environment.ts';
 import type { EnvironmentSummary } from '../environments/environment.ts';
 import { holdingWarehouse } from '../engine/run.ts';
 import { commandLine } from '../engine/processes.ts';
@@ -40,9 +40,7 @@ export async function envDropCommand(name: string, flags: { config?: string; wai
   await holdingWarehouse(config, { purpose: 'run', runId: `env-drop-${name}`, command: commandLine(), log, ...waitOf(flags) }, async () => {
     const warehouse = await openWarehouse({ ...config, environment: PROD }, log);
     try {
-      if (!(await environmentExists(warehouse.prod, name))) {
-        throw new ConfigError(`there is no environment "${name}" in this warehouse; environments: ${[PROD, ...(await otherEnvironments(warehouse.prod))].join(', ')}`);
-      }
+      await requireEnvironment(warehouse.prod, name);
       await dropEnvironment(warehouse.prod, name);
     } finally {
       await warehouse.close();

@@ -1,5 +1,5 @@
 import { ConfigError } from '../config.ts';
-import { PROD, environmentExists, inEnvironment, otherEnvironments } from '../environments/environment.ts';
+import { PROD, inEnvironment, requireEnvironment } from '../environments/environment.ts';
 import { promotionOf } from '../environments/promote.ts';
 import { fingerprintHash } from '../engine/fingerprint.ts';
 import { commandLine } from '../engine/processes.ts';
@@ -28,9 +28,7 @@ export async function promoteCommand(environment: string, flags: NodeSelectionFl
   const state = await selectionState(config, project, [...select, ...flags.exclude], flags.state);
   const selected = selectFrom(project, { select, exclude: flags.exclude, ...(state ? { state } : {}) });
   const promotion = await withWarehouse(config, async (warehouse) => {
-    if (!(await environmentExists(warehouse.prod, environment))) {
-      throw new ConfigError(`there is no environment "${environment}" in this warehouse; environments: ${[PROD, ...(await otherEnvironments(warehouse.prod))].join(', ')}`);
-    }
+    await requireEnvironment(warehouse.prod, environment);
     return promotionOf(inEnvironment(warehouse.prod, environment), environment, project, selected);
   });
   if (promotion.only.length === 0) {

@@ -9,6 +9,7 @@
 import { OperationNodeTransformer, SchemableIdentifierNode, sql } from 'kysely';
 import type { Kysely, KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { MODEL_SCHEMA } from '../../graph/ids.ts';
+import { ConfigError } from '../config.ts';
 import { ENVIRONMENT_NAME, PROD } from './names.ts';
 
 export { PROD };
@@ -105,6 +106,15 @@ export async function environmentExists(db: Kysely<any>, environment: string): P
   if (environment === PROD) return true;
   const { rows } = await sql<{ exists: boolean }>`select to_regclass(${`${quoted(schemaOf(LEDGER_SCHEMA, environment))}.node_runs`}) is not null as exists`.execute(db);
   return rows[0]?.exists === true;
+}
+
+/** Throws, exit 2, when no run has made the environment, naming those there are; `what` says who named it (`--against: `). */
+export async function requireEnvironment(db: Kysely<any>, environment: string, what = ''): Promise<void> {
+  if (!(await environmentExists(db, environment))) throw unknownEnvironment(environment, await otherEnvironments(db), what);
+}
+
+export function unknownEnvironment(environment: string, others: readonly string[], what = ''): ConfigError {
+  return new ConfigError(`${what}there is no environment "${environment}" in this warehouse (a run makes one); environments: ${[PROD, ...others].join(', ')}`);
 }
 
 /** The environments other than prod that the warehouse holds, by name. */

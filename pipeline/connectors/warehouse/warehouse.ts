@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../log.ts';
-import { ConfigError } from '../../config.ts';
 import type { Config } from '../../config.ts';
-import { PROD, ensureEnvironment, environmentExists, inEnvironment, otherEnvironments } from '../../environments/environment.ts';
+import { PROD, ensureEnvironment, environmentExists, inEnvironment, otherEnvironments, unknownEnvironment } from '../../environments/environment.ts';
 import { fixturesLoaded, loadFixtures } from './fixtures.ts';
 import { ledgerState, migrate } from './migrations.ts';
 import { openPostgres } from './postgres.ts';
@@ -61,7 +60,7 @@ export async function openWarehouse(config: Config, log: Logger, options: { read
  */
 export async function openWarehouseToRead(config: Config, log: Logger, options: ReadOptions = {}): Promise<ReadOnlyWarehouse> {
   const newEnvironment = async (connection: Connection, hasLedger: boolean): Promise<ReadOnlyWarehouse> => {
-    if (options.newEnvironment !== 'as prod') throw await unknownEnvironment(config.environment, hasLedger ? await otherEnvironments(connection.db) : []);
+    if (options.newEnvironment !== 'as prod') throw unknownEnvironment(config.environment, hasLedger ? await otherEnvironments(connection.db) : []);
     // What its first run would find: nothing of its own, everything read from prod.
     return { ...connection, prod: connection.db, environment: config.environment, hasLedger };
   };
@@ -88,11 +87,6 @@ export interface ReadOptions {
 
 function inEnvironmentOf(connection: Connection, environment: string): Warehouse {
   return { ...connection, db: inEnvironment(connection.db, environment), prod: connection.db, environment };
-}
-
-/** A reader asked for an environment no run has worked in: exit 2, naming those that exist. */
-async function unknownEnvironment(environment: string, others: readonly string[]): Promise<ConfigError> {
-  return new ConfigError(`there is no environment "${environment}" in this warehouse (a run makes one); environments: ${[PROD, ...others].join(', ')}`);
 }
 
 async function closingOnError<T>(connection: Connection, work: () => Promise<T>): Promise<T> {

@@ -1,8 +1,8 @@
 import type { Config } from '../config.ts';
 import { configuredDestinations } from '../connectors/scorecards/destinations.ts';
-import { latestNodeRuns } from '../engine/ledger.ts';
+import { latestNodeRuns, olderCodeLine, olderCodeWeeks } from '../engine/ledger.ts';
 import type { NodeRunRow } from '../engine/ledger.ts';
-import { loadProject } from '../project/project.ts';
+import { kpiCodeHashes, loadProject } from '../project/project.ts';
 import type { Project } from '../project/project.ts';
 import { formatNodeRuns, nodeRunReport } from '../reports/run-reports.ts';
 import type { NodeStatus } from '../reports/run-reports.ts';
@@ -18,7 +18,12 @@ import { withWarehouse } from './read-warehouse.ts';
 export async function statusCommand(flags: { config?: string; nodes?: string; all?: boolean; json?: boolean }): Promise<void> {
   const config = await readConfig(flags);
   const project = await loadProject(config, nodesDirOf(flags));
-  const rows = await withWarehouse(config, (warehouse) => latestNodeRuns(warehouse.db), () => []);
+  const codeNow = await kpiCodeHashes(project);
+  const { rows, older } = await withWarehouse(
+    config,
+    async (warehouse) => ({ rows: await latestNodeRuns(warehouse.db), older: await olderCodeWeeks(warehouse.db, codeNow) }),
+    () => ({ rows: [], older: [] }),
+  );
   const ran: NodeStatus[] = rows.map((row) => ({ ...nodeRunReport(row, project, config.timeZone), removed: !inProject(row, project, config) }));
   const keyOf = (status: NodeStatus) => `${status.node} ${status.destination ?? ''}`;
   const seen = new Set(ran.map(keyOf));
@@ -37,6 +42,7 @@ export async function statusCommand(flags: { config?: string; nodes?: string; al
         : `(${removed.length} no longer in the project: --all lists them)`,
     );
   }
+  if (older.length > 0) lines.push('', 'Stored weeks computed by older code than the KPI has now:', ...older.map((entry) => `  ${olderCodeLine(entry)}`));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

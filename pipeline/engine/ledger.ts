@@ -335,3 +335,36 @@ export async function runHistory(db: Db, window: HistoryWindow): Promise<RunRow[
     group by r.run_id order by r.started_at desc limit ${window.limit}`.execute(db);
   return result.rows;
 }
+
+/** A KPI whose stored weeks were computed by code other than its code now. */
+export interface OlderCodeWeeks {
+  readonly nodeId: string;
+  readonly weeks: readonly string[];
+}
+
+/**
+ * For each of `kpis` (node id → its code hash now), the stored weeks whose latest computation
+ * ran other code: a run recomputes only the weeks it is given, so earlier weeks keep what older
+ * code gave them, and what reads them mixes both.
+ */
+export async function olderCodeWeeks(db: Db, kpis: ReadonlyMap<string, string>): Promise<OlderCodeWeeks[]> {
+  if (kpis.size === 0) return [];
+  const { rows } = await sql<{ node_id: string; iso_week: string; code: string | null }>`
+    select distinct on (task_id) node_id, iso_week, fingerprint_parts->>'code' as code
+    from ${NODE_RUNS}
+    where node_id = any(${[...kpis.keys()]}::text[]) and iso_week is not null and status in ('succeeded', 'fresh', 'check failed') and fingerprint_parts is not null
+    order by task_id, seq desc`.execute(db);
+  const older = new Map<string, string[]>();
+  for (const row of rows) {
+    if (row.code === kpis.get(row.node_id)) continue;
+    older.set(row.node_id, [...(older.get(row.node_id) ?? []), row.iso_week]);
+  }
+  return [...older].sort(([a], [b]) => a.localeCompare(b)).map(([nodeId, weeks]) => ({ nodeId, weeks: weeks.sort() }));
+}
+
+/** `success.kpi06: 140 stored weeks from older code (2024-W01..2026-W40); run --select success.kpi06 --weeks 2024-W01..2026-W40 to recompute them`. */
+export function olderCodeLine({ nodeId, weeks }: OlderCodeWeeks): string {
+  const range = weeks.length === 1 ? weeks[0]! : `${weeks[0]}..${weeks.at(-1)}`;
+  const flag = weeks.length === 1 ? `--week ${range}` : `--weeks ${range}`;
+  return `${nodeId}: ${weeks.length} stored ${weeks.length === 1 ? 'week' : 'weeks'} from older code (${range}); run --select ${nodeId} ${flag} to recompute ${weeks.length === 1 ? 'it' : 'them'}`;
+}

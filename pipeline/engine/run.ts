@@ -27,10 +27,10 @@ import type { PublishedValue, Restatement } from './value-history.ts';
 import { formatValue } from '../units.ts';
 import { Temporal } from 'temporal-polyfill';
 import type { RunEventListener } from './run-events.ts';
-import { findRun, finishRun, newRunId, recordAbandonedRuns, nodeRunWrite, nodeRunsWrite, startRun, unfinishedNodeRuns } from './ledger.ts';
-import type { NodeRunRecord } from './ledger.ts';
+import { findRun, finishRun, newRunId, olderCodeWeeks, recordAbandonedRuns, nodeRunWrite, nodeRunsWrite, startRun, unfinishedNodeRuns } from './ledger.ts';
+import type { NodeRunRecord, OlderCodeWeeks } from './ledger.ts';
 import type { Logger } from '../log.ts';
-import { defaultScorecardName, loadProject, publishOf } from '../project/project.ts';
+import { defaultScorecardName, kpiCodeHashes, loadProject, publishOf } from '../project/project.ts';
 import type { Project } from '../project/project.ts';
 import { selectFrom } from '../project/selection.ts';
 import { withTimeout, withWarehouseRetry } from './retry.ts';
@@ -113,7 +113,7 @@ export interface RunOutcome {
 /** A validated project, an open warehouse and the plan of tasks, with what decides freshness. */
 export interface Session {
   readonly project: Project;
-  readonly warehouse: Warehouse;
+  readonly warehouse: ReadOnlyWarehouse;
   readonly tasks: TaskGraph;
   readonly sources: Sources;
   readonly freshness: Freshness;
@@ -235,14 +235,16 @@ export async function validateSelection(options: Pick<SessionOptions, 'config' |
 }
 
 /** The plan with each task's predicted freshness, for `plan`. */
-export async function explainPlan(options: SessionOptions): Promise<{ project: Project; tasks: TaskGraph; predictions: Map<string, Prediction> }> {
+export async function explainPlan(options: SessionOptions): Promise<{ project: Project; tasks: TaskGraph; predictions: Map<string, Prediction>; olderCode: OlderCodeWeeks[] }> {
   const project = await loadProject(options.config, options.nodesDir);
-  resolveSelection(project, options); // selector errors before waiting on anything
+  const { selected } = resolveSelection(project, options); // selector errors before waiting on anything
+  const codeNow = await kpiCodeHashes(project, selected);
   return holdingWarehouse(options.config, { purpose: 'read', log: options.log }, async () => {
     const session = await openSession(options, project);
     try {
       const predictions = await withTimeout(() => predictFreshness(session.tasks, session.freshness), options.config.tasks.timeoutSeconds * 1000, undefined, 'assessing freshness');
-      return { project, tasks: session.tasks, predictions };
+      const olderCode = session.warehouse.hasLedger ? await olderCodeWeeks(session.warehouse.db, codeNow) : [];
+      return { project, tasks: session.tasks, predictions, olderCode };
     } finally {
       await session.close();
     }

@@ -25,6 +25,16 @@ export async function loadProject(config: Config, nodesDir: string = config.path
   return { graph, domains, code, root: config.paths.root };
 }
 
+/** Each KPI among `ids` (every KPI by default) with the hash of its code now: node id → hash. */
+export async function kpiCodeHashes(project: Project, ids: Iterable<string> = project.graph.nodes()): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  for (const id of ids) {
+    const node = project.graph.getNodeAttributes(id);
+    if (node.kind === 'kpi') hashes.set(id, await project.code.hash(node.file));
+  }
+  return hashes;
+}
+
 /** The KPIs of a domain, by number. */
 export function domainKpis(graph: PipelineGraph, domain: string): { id: string; file: string; declaration: KpiDeclaration }[] {
   return nodesOf(graph)

@@ -169,4 +169,13 @@ describe('a value that failed an error check was never published: no restatement
     const listed = await runCli(['restatements', '--json'], environment.env);
     assert.deepEqual(JSON.parse(listed.stdout), []);
   });
+
+  test('status and plan say which stored weeks older code computed: the weeks KPI 5 read, the run recomputed only its own', async () => {
+    const line = 'success.kpi06: 3 stored weeks from older code (2026-W07..2026-W09); run --select success.kpi06 --weeks 2026-W07..2026-W09 to recompute them';
+    const status = await runCli(['status', '--nodes', nodes], environment.env);
+    assert.match(status.stdout, new RegExp(`^Stored weeks computed by older code than the KPI has now:\n  ${line.replace(/[.()]/g, '\\$&')}$`, 'm'));
+    const plan = await runCli(['plan', '--target', 'success.publish', '--week', WEEK, '--nodes', nodes], environment.env);
+    assert.match(plan.stdout, /^Stored weeks outside this plan computed by older code than the KPI has now:$/m);
+    assert.ok(plan.stdout.includes(`  ${line}`), plan.stdout);
+  });
 });

@@ -140,7 +140,7 @@ function buildCli(): Command {
     .description('write a static site of the scorecards (statuses, changes, trends), each KPI (definition, chart, runs, restatements, lineage) and the graph; it works offline from the file system')
     .option('--config <file>', CONFIG_HELP)
     .option('--nodes <dir>', NODES_HELP)
-    .option('-o, --out <dir>', 'where to write it (default: site beside the scorecard workbooks, out/site)')
+    .option('-o, --out <dir>', 'where to write it (default: site beside the scorecard workbooks, out/site; out/site/NAME for --env NAME)')
     .option('--serve', 'then serve it on 127.0.0.1 until stopped')
     .option('--port <n>', 'the port to serve on (default 8000; 0: any free one)', wholeNumber(0, 65_535))
     .action(lazy(() => import('./commands/docs.ts'), 'docsCommand'));

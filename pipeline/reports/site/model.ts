@@ -10,7 +10,10 @@ import { selectNodes } from '../../../graph/select.ts';
 import { statusOf } from '../../../graph/targets.ts';
 import type { Status, Target } from '../../../graph/targets.ts';
 import type { Config } from '../../config.ts';
+import { fallsBack } from '../../environments/layers.ts';
+import { PROD } from '../../environments/names.ts';
 import { readStoredValues } from '../../connectors/warehouse/scorecards.ts';
+import type { StoredValue } from '../../connectors/warehouse/scorecards.ts';
 import { freshnessRules, readLoad } from '../../source-freshness/source-freshness.ts';
 import type { SourceLoad } from '../../source-freshness/source-freshness.ts';
 import { Temporal } from 'temporal-polyfill';
@@ -32,6 +35,8 @@ export interface SiteModel {
   /** Every node of the graph, KPIs included, with its recent runs. */
   readonly nodes: readonly NodeModel[];
   readonly edges: readonly { readonly from: string; readonly to: string }[];
+  /** The environment the values are from, when not prod: every page says so. */
+  readonly environment?: string;
 }
 
 export interface DomainModel {
@@ -93,7 +98,7 @@ export async function readSiteModel(config: Config, project: Project, warehouse:
   const kpis = new Map<string, KpiModel>();
   const domains: DomainModel[] = [];
   for (const domain of project.domains) {
-    const stored = await readStoredValues(db, domain);
+    const stored = await valuesOf(warehouse, domain);
     const models: KpiModel[] = [];
     for (const { id, file, declaration } of domainKpis(graph, domain)) {
       const number = kpiNumberLabel(declaration.number);
@@ -153,7 +158,21 @@ export async function readSiteModel(config: Config, project: Project, warehouse:
     kpis,
     nodes,
     edges: graph.mapEdges((_edge, _attributes, from, to) => ({ from, to })),
+    ...(config.environment === PROD ? {} : { environment: config.environment }),
   };
+}
+
+/**
+ * A domain's values as its environment reads and publishes them: its own over prod's (see
+ * environments/layers.ts), so its site shows what its workbooks do. Oldest week first.
+ */
+async function valuesOf(warehouse: ReadOnlyWarehouse, domain: string): Promise<StoredValue[]> {
+  const own = await readStoredValues(warehouse.db, domain);
+  if (!fallsBack(warehouse)) return own;
+  const key = (value: StoredValue) => `${value.week} ${value.kpiNumber}`;
+  const owned = new Set(own.map(key));
+  const fromProd = (await readStoredValues(warehouse.prod, domain)).filter((value) => !owned.has(key(value)));
+  return [...fromProd, ...own].sort((a, b) => key(a).localeCompare(key(b)));
 }
 
 /** The node an input reads and how much of it. */

@@ -212,6 +212,7 @@ ${withChart ? html`<link rel="stylesheet" href="${asset('uPlot.min.css')}">` : '
 <body>
 <header><nav>
   <a class="home" href="${linkFrom(path, INDEX_PAGE)}">KPI Factory</a>
+  ${model.environment === undefined ? '' : html`<span class="environment">environment: ${model.environment}</span>`}
   ${model.domains.map((domain) => html`<a href="${linkFrom(path, domainPage(domain.id))}">${domain.scorecard}</a>`)}
   <a href="${linkFrom(path, GRAPH_PAGE)}">Graph</a>
 </nav></header>

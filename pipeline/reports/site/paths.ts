@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import type { PipelineNode } from '../../../graph/build.ts';
 import type { Config } from '../../config.ts';
+import { PROD } from '../../environments/names.ts';
 
 /** Where each page of the site is, relative to its root. Node ids never become URL schemes (`table:x` is `table-x`). */
 export const INDEX_PAGE = 'index.html';
@@ -27,7 +28,11 @@ export function nodePage(node: PipelineNode): string {
   }
 }
 
-/** Where `docs` writes by default: `site` beside the scorecard workbooks (out/site). */
+/**
+ * Where `docs` writes by default: `site` beside the scorecard workbooks (out/site); another
+ * environment's site is a folder of prod's (out/site/dev), as its workbooks are (out/scorecards/dev).
+ */
 export function defaultSiteDir(config: Config): string {
-  return join(dirname(config.paths.scorecards), 'site');
+  if (config.environment === PROD) return join(dirname(config.paths.scorecards), 'site');
+  return join(dirname(dirname(config.paths.scorecards)), 'site', config.environment);
 }

@@ -10,6 +10,7 @@ header { background: #1f3a56; color: #fff; padding: 10px 24px; }
 header nav { display: flex; flex-wrap: wrap; gap: 18px; align-items: baseline; }
 header a { color: #fff; text-decoration: none; }
 header a.home { font-weight: 700; font-size: 16px; }
+header .environment { background: #f5c542; color: #1f2933; padding: 1px 8px; border-radius: 3px; font-weight: 600; }
 main { padding: 16px 24px 32px; max-width: 1400px; }
 footer { color: var(--muted); padding: 12px 24px; border-top: 1px solid var(--line); font-size: 12px; }
 h1 { font-size: 22px; margin: 8px 0 4px; }

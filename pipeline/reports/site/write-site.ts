@@ -21,10 +21,12 @@ export class SiteFolderError extends Error {
 
 /**
  * Writes the site into a fresh folder beside `out` and swaps it in, so a reader never sees
- * half a site. Returns the index page's path.
+ * half a site. The sites inside it (environments', out/site/dev in out/site) are kept. Returns
+ * the index page's path.
  */
 export async function writeSite(model: SiteModel, out: string): Promise<string> {
-  if (existsSync(out) && !existsSync(join(out, MARKER)) && (await readdir(out)).length > 0) {
+  const nested = await sitesIn(out);
+  if (existsSync(out) && !existsSync(join(out, MARKER)) && (await readdir(out)).some((entry) => !nested.includes(entry))) {
     throw new SiteFolderError(`${out} is not empty and was not written by pipeline docs: choose another --out, or empty it`);
   }
   await mkdir(dirname(out), { recursive: true });
@@ -40,14 +42,23 @@ export async function writeSite(model: SiteModel, out: string): Promise<string> 
     await copyFile(join(packageRoot(), 'pipeline', 'reports', 'site', 'assets', 'kpi-chart.js'), join(fresh, ASSETS, 'kpi-chart.js'));
     const require = createRequire(import.meta.url);
     for (const asset of LIBRARY_ASSETS) await copyFile(require.resolve(asset), join(fresh, ASSETS, asset.split('/').at(-1)!));
-    await writeFile(join(fresh, MARKER), 'written by `pnpm pipeline docs`; the whole folder is replaced on the next one\n');
+    await writeFile(join(fresh, MARKER), 'written by `pnpm pipeline docs`; the whole folder, but for the sites in it, is replaced on the next one\n');
   } catch (error) {
     await rm(fresh, { recursive: true, force: true });
     throw error;
   }
   const old = `${out}.old-${suffix}`;
+  // A page of this site wins over a site of the same name (an environment called `kpi`).
+  for (const name of nested) if (!existsSync(join(fresh, name))) await rename(join(out, name), join(fresh, name));
   if (existsSync(out)) await rename(out, old);
   await rename(fresh, out);
   await rm(old, { recursive: true, force: true });
   return join(out, INDEX_PAGE);
+}
+
+/** The folders of `dir` that are sites themselves. */
+async function sitesIn(dir: string): Promise<string[]> {
+  if (!existsSync(dir)) return [];
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, MARKER))).map((entry) => entry.name);
 }

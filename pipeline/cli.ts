@@ -141,6 +141,7 @@ function buildCli(): Command {
     .option('--config <file>', CONFIG_HELP)
     .option('--nodes <dir>', NODES_HELP)
     .option('-o, --out <dir>', 'where to write it (default: site beside the scorecard workbooks, out/site; out/site/NAME for --env NAME)')
+    .option('--against <env>', "also a page of the KPI-weeks whose values differ from this environment's (diff.html), as diff lists them")
     .option('--serve', 'then serve it on 127.0.0.1 until stopped')
     .option('--port <n>', 'the port to serve on (default 8000; 0: any free one)', wholeNumber(0, 65_535))
     .action(lazy(() => import('./commands/docs.ts'), 'docsCommand'));

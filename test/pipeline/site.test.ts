@@ -2,20 +2,23 @@
  * `pipeline docs` in a real browser (Debian's Chromium through playwright-core), from the file
  * system: every page loads with no console error and no failed request, every internal link
  * resolves, the charts draw one point per stored week, the graph shows every node, and the
- * status colours fall right on each side of both thresholds. One store and one browser for the
- * file; the site of the still-empty store is written first. Screenshots go to
- * .tmp/artifacts/site/.
+ * status colours fall right on each side of both thresholds. One store and one browser per
+ * describe; the site of the still-empty store is written first. An environment's site (`docs
+ * --env dev --against prod`) says whose it is and lists what differs from prod. Screenshots go
+ * to .tmp/artifacts/site/.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import type { BrowserContext } from 'playwright-core';
 import { IsoWeek, weekRange } from '../../graph/iso-week.ts';
 import { generateSite } from '../../pipeline/commands/docs.ts';
+import { loadConfig } from '../../pipeline/config.ts';
 import { STATUS_FILLS } from '../../pipeline/connectors/scorecards/layout.ts';
 import { openWarehouse } from '../../pipeline/connectors/warehouse/warehouse.ts';
 import { createLogger } from '../../pipeline/log.ts';
@@ -25,7 +28,7 @@ import { defaultSiteDir } from '../../pipeline/reports/site/paths.ts';
 import { runPipeline } from '../../pipeline/engine/run.ts';
 import { ARTIFACTS, launchBrowser } from '../helpers/browser.ts';
 import { CLI, copyNodes, runCli, spawnNode } from '../helpers/cli.ts';
-import { REPO, createEnvironment } from '../helpers/environment.ts';
+import { ENGINES, REPO, createEnvironment, engineSkipReason } from '../helpers/environment.ts';
 import type { TestEnvironment } from '../helpers/environment.ts';
 
 // What the functions run in the browser use: the tests are type-checked without the DOM library.
@@ -36,7 +39,7 @@ const log = createLogger({ level: 'silent' });
 const WEEKS = weekRange(IsoWeek.parse('2026-W03'), IsoWeek.parse('2026-W12'));
 const SCREENSHOTS = join(ARTIFACTS, 'site');
 /** The pages worth a screenshot: one of each kind (a screenshot of every page would double the test's time). */
-const PICTURED = /^(index|graph|domain\/\w+|kpi\/(success\.kpi32|targets\.kpi01)|source\/table-stg_hubspot\.agreements)\.html$/;
+const PICTURED = /^(index|graph|diff|domain\/\w+|kpi\/(success\.kpi32|targets\.kpi01)|source\/table-stg_hubspot\.agreements)\.html$/;
 
 interface Crawl {
   /** Site-relative paths of the pages visited. */
@@ -155,6 +158,8 @@ describe('the site', () => {
       assert.deepEqual(domains.map(([, title]) => title), ['Applications', 'Leadership', 'Recruitment', 'Success', 'Targets']);
       assert.equal(await page.locator('section.domain', { hasText: 'Week 2026-W12, ending 2026-03-22' }).count(), project.domains.length);
       assert.equal(await page.locator('.no-values').count(), 0);
+      assert.equal(await page.locator('header .environment').count(), 0, "prod's site names no environment");
+      assert.equal(await page.locator('.differences-summary').count(), 0, 'no differences page without --against');
     } finally {
       await page.close();
     }
@@ -270,3 +275,161 @@ describe('the site', () => {
     assert.equal(summary.stdout.trim().split('\n').at(-1), `scorecards: ${join(environment.config.paths.scorecards, '*.xlsx')}; site: ${join(site, 'index.html')} (pipeline docs to refresh)`);
   });
 });
+
+/** The weeks both environments run: enough for success.kpi05's 4-week average to change with kpi06. */
+const DEV_WEEKS = '2026-W01..2026-W04';
+
+for (const engine of ENGINES) {
+  describe(`the site of an environment, against prod, on ${engine}`, { skip: engineSkipReason(engine) }, () => {
+    let environment: TestEnvironment;
+    let nodes: string;
+    let browser: Awaited<ReturnType<typeof launchBrowser>>;
+    let out: string;
+    let crawled: Crawl;
+    /** The success KPI-weeks whose values differ, read from both scorecard schemas: dev's own rows against prod's. */
+    let expected: { kpi: string; week: string; prod: number | null; dev: number | null }[];
+    /** Per success KPI number, how many weeks either schema holds, and how many dev holds itself. */
+    let weeks: Map<string, { both: number; dev: number }>;
+
+    before(async () => {
+      environment = await createEnvironment(engine);
+      browser = await launchBrowser();
+      const prod = await runCli(['run', '--target', 'success.publish', '--weeks', DEV_WEEKS], environment.env);
+      assert.equal(prod.code, 0, prod.stderr);
+      // dev counts draft forms as completed too: kpi06 changes, and kpi05, its average, with it.
+      nodes = await copyNodes(join(REPO, 'nodes'));
+      const kpi06 = join(nodes, 'success', 'kpi06.ts');
+      const code = await readFile(kpi06, 'utf8');
+      const changed = code.replace("where lower(trim(form_status)) = 'completed'", "where lower(trim(form_status)) in ('completed', 'draft')");
+      assert.notEqual(changed, code);
+      await writeFile(kpi06, changed);
+      const dev = await runCli(['run', '--env', 'dev', '--target', 'success.publish', '--weeks', DEV_WEEKS, '--nodes', nodes], environment.env);
+      assert.equal(dev.code, 0, dev.stderr);
+
+      out = join(environment.dir, 'dev-site');
+      const docs = await runCli(['docs', '--env', 'dev', '--against', 'prod', '--nodes', nodes, '--out', out], environment.env);
+      assert.equal(docs.code, 0, docs.stderr);
+      crawled = await crawl(browser.context, out, join(SCREENSHOTS, `dev-${engine}`));
+
+      const warehouse = await openWarehouse(environment.config, log);
+      try {
+        const { rows } = await sql<{ kpi_number: string; iso_week: string; prod: number | null; dev: number | null }>`
+          select d.kpi_number, d.iso_week, p.field_value as prod, d.field_value as dev
+          from "vl_analytics__dev".scorecard_success d
+          left join vl_analytics.scorecard_success p on p.kpi_number = d.kpi_number and p.iso_week = d.iso_week
+          where p.kpi_number is null or p.field_value is distinct from d.field_value
+          order by d.kpi_number, d.iso_week`.execute(warehouse.db);
+        expected = rows.map((row) => ({ kpi: `success.kpi${row.kpi_number}`, week: row.iso_week, prod: row.prod, dev: row.dev }));
+        const counts = await sql<{ kpi_number: string; both: number; dev: number }>`
+          select kpi_number, count(*)::int as both, count(*) filter (where in_dev)::int as dev
+          from (
+            select kpi_number, iso_week, bool_or(in_dev) as in_dev from (
+              select kpi_number, iso_week, false as in_dev from vl_analytics.scorecard_success
+              union all
+              select kpi_number, iso_week, true from "vl_analytics__dev".scorecard_success
+            ) rows group by kpi_number, iso_week
+          ) keys group by kpi_number`.execute(warehouse.db);
+        weeks = new Map(counts.rows.map((row) => [row.kpi_number, { both: row.both, dev: row.dev }]));
+      } finally {
+        await warehouse.close();
+      }
+    });
+    after(async () => {
+      await browser?.close();
+      await rm(nodes, { recursive: true, force: true });
+      await environment.cleanup();
+    });
+
+    test('the site goes where --out says; every page loads, with its links, and says it is dev\'s', async () => {
+      assert.ok(existsSync(join(out, 'index.html')));
+      const devConfig = await loadConfig({ file: join(REPO, 'kpi.config.json'), explicit: true }, { ...environment.env, KPI_ENV: 'dev' });
+      assert.equal(existsSync(defaultSiteDir(devConfig)), false, 'nothing written to the default folder');
+      assert.deepEqual(crawled.problems, []);
+      const pages = await htmlFiles(out);
+      assert.deepEqual(crawled.pages, pages, 'every page, the differences page included, is reached from the index');
+      assert.ok(pages.includes('diff.html'));
+      for (const page of pages) assert.match(await readFile(join(out, page), 'utf8'), /<span class="environment">environment: dev<\/span>/, page);
+      const page = await browser.context.newPage();
+      try {
+        await page.goto(pathToFileURL(join(out, 'kpi', 'success.kpi06.html')).href);
+        assert.ok(await page.locator('header .environment').isVisible());
+        assert.equal(await page.locator('header .environment').innerText(), 'environment: dev');
+      } finally {
+        await page.close();
+      }
+    });
+
+    test("the site shows dev's own values over prod's, as dev's workbooks do", async () => {
+      assert.equal(weeks.get('16')?.dev, 0, 'dev computed nothing of kpi16: it reads prod\'s');
+      assert.ok(weeks.get('06')!.dev > 0);
+      for (const [number, { both }] of weeks) assert.equal(crawled.points.get(`kpi/success.kpi${number}.html`), both, `kpi${number}`);
+      const page = await browser.context.newPage();
+      try {
+        await page.goto(pathToFileURL(join(out, 'domain', 'success.html')).href);
+        const columns = await page.$$eval('table.scorecard th.week', (headers) => headers.map((header) => header.textContent?.trim()));
+        const cell = (kpi: string, week: string) => page.locator(`tr[data-kpi="${kpi}"] td.value`).nth(columns.indexOf(week)).innerText();
+        const changed = expected.find((row) => row.kpi === 'success.kpi06')!;
+        assert.match(await cell(changed.kpi, changed.week), new RegExp(`^${changed.dev}\\b`), 'the value dev computed');
+        assert.match(await cell('success.kpi16', changed.week), /^\d+\b/, "prod's value where dev computed none");
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('diff.html lists exactly the KPI-weeks whose values differ in the two scorecard schemas', async () => {
+      assert.deepEqual([...new Set(expected.map((row) => row.kpi))], ['success.kpi05', 'success.kpi06'], 'the change reached kpi06 and its average');
+      const page = await browser.context.newPage();
+      try {
+        await page.goto(pathToFileURL(join(out, 'index.html')).href);
+        assert.match(await page.locator('.differences-summary').innerText(), new RegExp(`^Differences with prod: ${expected.length} KPI-weeks differ, `));
+        await page.locator('.differences-summary a').click();
+        assert.match(page.url(), /\/diff\.html$/);
+        assert.equal(await page.locator('h1').innerText(), 'Differences with prod');
+        assert.deepEqual(await page.$$eval('table.differences thead th', (cells) => cells.map((cell) => cell.textContent)), ['KPI', 'Name', 'Week', 'prod', 'dev', 'Change', 'Status', 'Cell']);
+        const rows = await page.$$eval('table.differences tbody tr', (trs) =>
+          trs.map((tr) => ({
+            kpi: tr.getAttribute('data-kpi'),
+            week: tr.getAttribute('data-week'),
+            href: tr.querySelector('a')?.getAttribute('href'),
+            cells: [...tr.querySelectorAll('td')].map((cell) => cell.textContent?.trim()),
+          })),
+        );
+        assert.deepEqual(rows.map((row) => [row.kpi, row.week]), expected.map((row) => [row.kpi, row.week]));
+        for (const [index, row] of rows.entries()) {
+          assert.equal(row.href, `kpi/${row.kpi}.html`);
+          assert.equal(row.cells[2], row.week);
+          const want = expected[index]!;
+          if (want.kpi !== 'success.kpi06') continue;
+          // A count: each side shows the value its schema holds, and the change is their difference.
+          assert.deepEqual(row.cells.slice(3, 6), [want.prod === null ? '(none)' : String(want.prod), String(want.dev), `+${want.dev! - (want.prod ?? 0)}`], `${row.kpi} ${row.week}`);
+        }
+        const changing = rows.filter((row) => row.cells[7] === 'changes').length;
+        assert.ok(changing > 0);
+        const scorecards = await page.$$eval('table.scorecard-changes tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-domain'), ...[...tr.querySelectorAll('td.value')].map((cell) => Number(cell.textContent))]));
+        assert.deepEqual(scorecards.find(([domain]) => domain === 'success')?.[1], changing);
+        for (const [domain, cells, crossing] of scorecards) if (domain !== 'success') assert.deepEqual([domain, cells, crossing], [domain, 0, 0]);
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('prod can be compared with dev too; against itself or an environment that is not there, docs exits 2 and writes nothing', async () => {
+      const prodSite = join(environment.dir, 'prod-site');
+      const fromProd = await runCli(['docs', '--against', 'dev', '--out', prodSite], environment.env);
+      assert.equal(fromProd.code, 0, fromProd.stderr);
+      const diffPage = await readFile(join(prodSite, 'diff.html'), 'utf8');
+      assert.match(diffPage, /<h1>Differences with dev<\/h1>/);
+      assert.equal(diffPage.match(/<tr data-kpi=/g)?.length, expected.length);
+      assert.doesNotMatch(diffPage, /class="environment"/);
+
+      const refused = join(environment.dir, 'refused');
+      const itself = await runCli(['docs', '--env', 'dev', '--against', 'dev', '--nodes', nodes, '--out', refused], environment.env);
+      assert.equal(itself.code, 2, itself.stderr);
+      assert.match(itself.stderr, /--against dev: an environment is compared with another one/);
+      const unknown = await runCli(['docs', '--env', 'dev', '--against', 'staging', '--nodes', nodes, '--out', refused], environment.env);
+      assert.equal(unknown.code, 2, unknown.stderr);
+      assert.match(unknown.stderr, /there is no environment "staging" in this warehouse.*environments: prod, dev/);
+      assert.equal(existsSync(refused), false);
+    });
+  });
+}

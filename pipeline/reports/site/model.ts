@@ -10,6 +10,7 @@ import { selectNodes } from '../../../graph/select.ts';
 import { statusOf } from '../../../graph/targets.ts';
 import type { Status, Target } from '../../../graph/targets.ts';
 import type { Config } from '../../config.ts';
+import type { EnvironmentDiff } from '../../environments/diff.ts';
 import { fallsBack } from '../../environments/layers.ts';
 import { PROD } from '../../environments/names.ts';
 import { readStoredValues } from '../../connectors/warehouse/scorecards.ts';
@@ -37,6 +38,8 @@ export interface SiteModel {
   readonly edges: readonly { readonly from: string; readonly to: string }[];
   /** The environment the values are from, when not prod: every page says so. */
   readonly environment?: string;
+  /** The values that differ from another environment's (`docs --against`), for the differences page. */
+  readonly diff?: EnvironmentDiff;
 }
 
 export interface DomainModel {

@@ -6,14 +6,17 @@ import { isImprovement, thresholdsFor } from '../../../graph/targets.ts';
 import type { Status, Target } from '../../../graph/targets.ts';
 import { LEGEND } from '../../connectors/scorecards/layout.ts';
 import type { Restatement } from '../../engine/value-history.ts';
+import type { EnvironmentDiff, SideValue, ValueDifference } from '../../environments/diff.ts';
 import type { NodeRunRow } from '../../engine/ledger.ts';
 import { formatValue } from '../../units.ts';
+import { counted } from '../../words.ts';
+import { changeText as differenceText, statusText } from '../value-diff.ts';
 import { weekChange } from '../week-change.ts';
 import { graphSvg } from './graph-svg.ts';
 import type { DrawnNode } from './graph-svg.ts';
 import { Html, html, jsonScript, linkFrom } from './html.ts';
 import type { DomainModel, KpiModel, NodeModel, SiteModel, WeekPoint } from './model.ts';
-import { ASSETS, GRAPH_PAGE, INDEX_PAGE, domainPage, kpiPage, nodePage } from './paths.ts';
+import { ASSETS, DIFF_PAGE, GRAPH_PAGE, INDEX_PAGE, domainPage, kpiPage, nodePage } from './paths.ts';
 import { sparkline } from './sparkline.ts';
 
 /** How many weeks a domain's scorecard page shows. */
@@ -34,6 +37,7 @@ export function renderPages(model: SiteModel): Page[] {
     ...[...model.kpis.values()].map((kpi) => kpiDetailPage(model, kpi)),
     ...model.nodes.filter((node) => node.node.kind === 'table' || node.node.kind === 'sheet').map((node) => sourceDetailPage(model, node)),
     ...model.nodes.filter((node) => node.node.kind === 'model').map((node) => modelDetailPage(model, node)),
+    ...(model.diff ? [diffPage(model, model.diff)] : []),
   ];
 }
 
@@ -45,6 +49,7 @@ function indexPage(model: SiteModel): Page {
   const body = html`
     <h1>Scorecards</h1>
     <p class="subtitle">Each domain's latest week at a glance. The <a href="${linkFrom(path, GRAPH_PAGE)}">graph</a> shows how every KPI is made.</p>
+    ${model.diff ? differencesSummary(path, model.diff) : ''}
     ${anyValue ? statusLegend() : noValuesYet()}
     <div class="cards">
       ${model.domains.map(
@@ -195,6 +200,42 @@ function graphPage(model: SiteModel): Page {
   return { path, html: layout(model, path, 'Graph', body) };
 }
 
+/** What `docs --against` adds: the KPI-weeks whose values differ from the other environment's, as `pipeline diff` lists them. */
+function diffPage(model: SiteModel, diff: EnvironmentDiff): Page {
+  const path = DIFF_PAGE;
+  const title = `Differences with ${diff.against}`;
+  const scorecardOf = (domain: string) => model.domains.find((candidate) => candidate.id === domain)?.scorecard ?? domain;
+  const body = html`
+    <h1>${title}</h1>
+    <p class="subtitle">Every KPI-week whose value in ${diff.environment} differs from ${diff.against}'s, over every KPI and every week either computed itself (an environment reads prod's values where it computed none).</p>
+    ${diff.differences.length === 0
+      ? html`<p class="empty no-differences">${diff.environment} and ${diff.against} hold the same values: nothing differs.</p>`
+      : html`<h2>By scorecard</h2>
+          <table class="scorecard-changes">
+            <thead><tr><th>Scorecard</th><th>Cells that change</th><th>Crossing a threshold</th></tr></thead>
+            <tbody>${diff.scorecards.map(
+              (scorecard) => html`<tr data-domain="${scorecard.domain}">
+                <td><a href="${linkFrom(path, domainPage(scorecard.domain))}">${scorecardOf(scorecard.domain)}</a></td>
+                <td class="value">${scorecard.cellsChanged}</td><td class="value">${scorecard.crossingThreshold}</td>
+              </tr>`,
+            )}</tbody>
+          </table>
+          <h2>${counted(diff.differences.length, 'KPI-week')} that differ</h2>
+          ${statusLegend()}
+          <div class="table-scroll"><table class="differences">
+            <thead><tr><th>KPI</th><th>Name</th><th>Week</th><th>${diff.against}</th><th>${diff.environment}</th><th>Change</th><th>Status</th><th>Cell</th></tr></thead>
+            <tbody>${diff.differences.map(
+              (difference) => html`<tr data-kpi="${difference.nodeId}" data-week="${difference.week}">
+                <td><a href="${linkFrom(path, kpiPage(difference.nodeId))}">${difference.nodeId}</a></td><td class="name">${difference.name}</td><td>${difference.week}</td>
+                ${sideCell(difference.theirs)}${sideCell(difference.ours)}
+                <td class="value">${presenceText(diff, difference) ?? differenceText(difference)}</td><td>${statusText(difference)}</td>
+                <td>${difference.cellChanges ? 'changes' : 'same'}</td>
+              </tr>`,
+            )}</tbody>
+          </table></div>`}`;
+  return { path, html: layout(model, path, title, body) };
+}
+
 // ---------------------------------------------------------------- parts
 
 function layout(model: SiteModel, path: string, title: string, body: Html, withChart = false): string {
@@ -215,6 +256,7 @@ ${withChart ? html`<link rel="stylesheet" href="${asset('uPlot.min.css')}">` : '
   ${model.environment === undefined ? '' : html`<span class="environment">environment: ${model.environment}</span>`}
   ${model.domains.map((domain) => html`<a href="${linkFrom(path, domainPage(domain.id))}">${domain.scorecard}</a>`)}
   <a href="${linkFrom(path, GRAPH_PAGE)}">Graph</a>
+  ${model.diff ? html`<a href="${linkFrom(path, DIFF_PAGE)}">Differences with ${model.diff.against}</a>` : ''}
 </nav></header>
 <main>
 ${body}
@@ -224,6 +266,26 @@ ${withChart ? html`<script src="${asset('uPlot.iife.min.js')}"></script><script 
 </body>
 </html>
 `.text;
+}
+
+/** The index's line on the differences page: how much differs, before anyone opens it. */
+function differencesSummary(path: string, diff: EnvironmentDiff): Html {
+  const cells = diff.scorecards.reduce((sum, scorecard) => sum + scorecard.cellsChanged, 0);
+  return html`<p class="differences-summary"><a href="${linkFrom(path, DIFF_PAGE)}">Differences with ${diff.against}</a>: ${
+    diff.differences.length === 0 ? 'none' : `${counted(diff.differences.length, 'KPI-week')} ${diff.differences.length === 1 ? 'differs' : 'differ'}, ${counted(cells, 'scorecard cell')} ${cells === 1 ? 'changes' : 'change'}`
+  }.</p>`;
+}
+
+/** One environment's value of a KPI-week, coloured by its status there. */
+function sideCell(side: SideValue): Html {
+  return html`<td class="value${side.status === 'none' ? '' : ` status-${side.status}`}" data-status="${side.status}">${side.display}</td>`;
+}
+
+/** `only in dev` when one environment holds no row for the KPI-week, as `pipeline diff` says it. */
+function presenceText(diff: EnvironmentDiff, difference: ValueDifference): string | undefined {
+  if (!difference.theirs.present) return `only in ${diff.environment}`;
+  if (!difference.ours.present) return `only in ${diff.against}`;
+  return undefined;
 }
 
 function noValuesYet(): Html {

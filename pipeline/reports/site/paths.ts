@@ -6,6 +6,7 @@ import { PROD } from '../../environments/names.ts';
 /** Where each page of the site is, relative to its root. Node ids never become URL schemes (`table:x` is `table-x`). */
 export const INDEX_PAGE = 'index.html';
 export const GRAPH_PAGE = 'graph.html';
+export const DIFF_PAGE = 'diff.html';
 export const ASSETS = 'assets';
 
 export const domainPage = (domain: string) => `domain/${domain}.html`;

@@ -16,6 +16,7 @@ const EMPTY: SiteModel = { generatedAt: '2026-11-23T07:00:00', timeZone: 'Europe
 const DEV: SiteModel = { ...EMPTY, environment: 'dev' };
 
 const configIn = (env: Record<string, string>) => loadConfig({ file: join(REPO, 'kpi.config.json'), explicit: true }, env);
+const page = (model: SiteModel, path: string) => renderPages(model).find((candidate) => candidate.path === path)?.html;
 
 describe('the site of an environment', () => {
   let dir: string;
@@ -33,6 +34,14 @@ describe('the site of an environment', () => {
   test("every page of an environment's site names it in its header; prod's name none", () => {
     for (const { path, html } of renderPages(DEV)) assert.match(html, /<header>[^]*<span class="environment">environment: dev<\/span>[^]*<\/header>/, path);
     for (const { path, html } of renderPages(EMPTY)) assert.doesNotMatch(html, /class="environment"/, path);
+  });
+
+  test('a differences page only with --against; when nothing differs it says so, and the index says none', () => {
+    assert.equal(page(DEV, 'diff.html'), undefined);
+    const same: SiteModel = { ...DEV, diff: { environment: 'dev', against: 'prod', differences: [], scorecards: [] } };
+    assert.match(page(same, 'diff.html')!, /<h1>Differences with prod<\/h1>[^]*dev and prod hold the same values: nothing differs\./);
+    assert.doesNotMatch(page(same, 'diff.html')!, /<table class="differences">/);
+    assert.match(page(same, 'index.html')!, /<a href="diff.html">Differences with prod<\/a>: none\./);
   });
 
   test("prod's site, written over the folder holding an environment's, keeps it", async () => {

@@ -7,6 +7,7 @@ import { holdingWarehouse } from '../engine/run.ts';
 import { commandLine } from '../engine/processes.ts';
 import { createLogger } from '../log.ts';
 import { localTime, wallClock } from '../reports/run-reports.ts';
+import { defaultSiteDir } from '../reports/site/paths.ts';
 import { displayPath, table } from '../reports/summary.ts';
 import { readConfig, writeJson } from './context.ts';
 import { waitOf } from './options.ts';
@@ -47,5 +48,6 @@ export async function envDropCommand(name: string, flags: { config?: string; wai
     }
   });
   await rm(config.paths.scorecards, { recursive: true, force: true });
-  process.stdout.write(`dropped environment ${name}: its values, models and ledger rows, and its workbooks in ${displayPath(config.paths.scorecards)}\n`);
+  await rm(defaultSiteDir(config), { recursive: true, force: true });
+  process.stdout.write(`dropped environment ${name}: its values, models and ledger rows, its workbooks in ${displayPath(config.paths.scorecards)} and its site in ${displayPath(defaultSiteDir(config))}\n`);
 }

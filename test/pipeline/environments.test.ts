@@ -238,9 +238,13 @@ for (const engine of ENGINES) {
 
     test('env drop dev removes its schemas, ledger rows and workbooks; prod stays', async () => {
       const before = await withDb(prodSnapshot);
+      const site = join(prod.paths.scorecards, '..', 'site', 'dev');
+      assert.equal((await cli(['docs', '--env', 'dev'])).code, EXIT.ok);
+      assert.ok(existsSync(join(site, 'index.html')));
       const dropped = await runCli(['env', 'drop', 'dev'], environment.env);
       assert.equal(dropped.code, EXIT.ok, dropped.stderr);
       assert.ok(!existsSync(join(prod.paths.scorecards, 'dev')));
+      assert.ok(!existsSync(site), 'its site too');
       await withDb(async (db) => {
         const { rows } = await sql<{ name: string }>`select nspname as name from pg_namespace where nspname like '%\\_\\_dev'`.execute(db);
         assert.deepEqual(rows, []);

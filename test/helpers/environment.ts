@@ -51,20 +51,9 @@ export async function createEnvironment(engine: Engine = 'pglite', options: { re
   if (engine === 'postgres') {
     if (!POSTGRES_URL) throw new Error('KPI_TEST_POSTGRES_URL is not set');
     const name = `kpi_test_${randomBytes(4).toString('hex')}`;
-    await adminQuery(`create database ${name}`);
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    // A production warehouse is never seeded by a run: the test loads the fixtures itself.
-    if (options.demoData !== false) {
-      const warehouse = openPostgres(env.DATABASE_URL, silent);
-      try {
-        await migrate(warehouse.db);
-        await loadFixtures(warehouse.db, join(REPO, 'fixtures', 'warehouse'));
-      } finally {
-        await warehouse.close();
-      }
-    }
+    // A production warehouse is never seeded by a run: the test seeds it, as a copy of a database seeded once.
+    await adminQuery(options.demoData === false ? `create database ${name}` : `create database ${name} template ${await seededDatabase()}`);
+    env.DATABASE_URL = databaseUrl(name);
     dropDatabase = () => dropWhenIdle(name);
   }
   const config = await loadConfig({ file: join(REPO, 'kpi.config.json'), explicit: true }, env);
@@ -79,6 +68,61 @@ export async function createEnvironment(engine: Engine = 'pglite', options: { re
   };
 }
 
+const databaseUrl = (name: string) => {
+  const url = new URL(POSTGRES_URL!);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
+/** What a seeded warehouse is made from: the fixtures, the migrations and the loader. */
+async function seedVersion(): Promise<ReturnType<typeof createHash>> {
+  const hash = createHash('sha256');
+  const fixtures = join(REPO, 'fixtures', 'warehouse');
+  for (const file of (await readdir(fixtures)).sort()) hash.update(file).update(await readFile(join(fixtures, file)));
+  hash.update(await readFile(join(REPO, 'pipeline', 'connectors', 'warehouse', 'migrations.ts')));
+  hash.update(await readFile(join(REPO, 'pipeline', 'connectors', 'warehouse', 'fixtures.ts')));
+  return hash;
+}
+
+/**
+ * A PostgreSQL database migrated and seeded with the demo data, made once per version of the
+ * fixtures and migrations on the test server, which tests copy (`create database … template`):
+ * a copy takes a fraction of the migrations and the load. Made under a name of its own and
+ * renamed, so concurrent test processes never copy half of one.
+ */
+async function seededDatabase(): Promise<string> {
+  const template = `kpi_test_seeded_${(await seedVersion()).digest('hex').slice(0, 16)}`;
+  if (await databaseExists(template)) return template;
+  const building = `${template}_${randomBytes(3).toString('hex')}`;
+  await adminQuery(`create database ${building}`);
+  const warehouse = openPostgres(databaseUrl(building), silent);
+  try {
+    await migrate(warehouse.db);
+    await loadFixtures(warehouse.db, join(REPO, 'fixtures', 'warehouse'));
+  } finally {
+    await warehouse.close();
+  }
+  await untilIdle(building);
+  try {
+    await adminQuery(`alter database ${building} rename to ${template}`);
+  } catch (error) {
+    // Another test process made it first: the same database.
+    await dropWhenIdle(building);
+    if (!(await databaseExists(template))) throw error;
+  }
+  return template;
+}
+
+async function databaseExists(name: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    return (await client.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * An embedded warehouse migrated and seeded with the demo data, made once per version of the
  * fixtures, the migrations and PGlite, and kept for every test process: making one takes seconds
@@ -86,11 +130,7 @@ export async function createEnvironment(engine: Engine = 'pglite', options: { re
  * temporary folder and renamed, so concurrent test processes never see half of one.
  */
 async function seededStore(): Promise<string> {
-  const hash = createHash('sha256');
-  const fixtures = join(REPO, 'fixtures', 'warehouse');
-  for (const file of (await readdir(fixtures)).sort()) hash.update(file).update(await readFile(join(fixtures, file)));
-  hash.update(await readFile(join(REPO, 'pipeline', 'connectors', 'warehouse', 'migrations.ts')));
-  hash.update(await readFile(join(REPO, 'pipeline', 'connectors', 'warehouse', 'fixtures.ts')));
+  const hash = await seedVersion();
   hash.update(JSON.parse(await readFile(join(REPO, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')).version);
   const store = join(REPO, 'node_modules', '.cache', 'kpi-factory', `test-store-${hash.digest('hex').slice(0, 16)}`);
   if (existsSync(join(store, 'PG_VERSION'))) return store;
@@ -125,15 +165,20 @@ async function adminQuery(statement: string): Promise<void> {
  * still ending makes that client throw an uncaught error. Forced anyway after a few seconds.
  */
 async function dropWhenIdle(name: string): Promise<void> {
+  await untilIdle(name);
+  await adminQuery(`drop database if exists ${name} with (force)`);
+}
+
+/** Until no backend serves `name` (a pool's end() resolves before its backends exit), for a few seconds at most. */
+async function untilIdle(name: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {
     for (let attempt = 0; attempt < 100; attempt++) {
       const { rows } = await client.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
-      if (rows[0]?.n === 0) break;
+      if (rows[0]?.n === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    await client.query(`drop database if exists ${name} with (force)`);
   } finally {
     await client.end();
   }
